@@ -1,0 +1,45 @@
+"""Every setting healthqa reads from the environment, declared once with its default and help."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    def read(self) -> str:
+        """The value from the environment, or the default."""
+        return os.environ.get(self.name, self.default)
+
+
+DATA_DIR_DEFAULT = str(Path.cwd() / "var")
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HEALTHQA_DATA_DIR", DATA_DIR_DEFAULT,
+            "Folder for the SQLite database and other local state."),
+    Setting("HEALTHQA_DATABASE_URL", "",
+            "Database URL; empty means SQLite at $HEALTHQA_DATA_DIR/healthqa.sqlite3."),
+    Setting("HEALTHQA_SECRET_KEY", "",
+            "Django secret key; empty generates one and keeps it in the data folder."),
+    Setting("HEALTHQA_DEBUG", "0", "1 turns on Django's debug mode (never in production)."),
+    Setting("HEALTHQA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver",
+            "Comma-separated host names the site answers to."),
+    Setting("HEALTHQA_SITE_NAME", "healthqa", "Name shown in the page header and titles."),
+    Setting("HEALTHQA_PAGE_SIZE", "20", "Questions per page on category and search pages."),
+    Setting("HEALTHQA_API_MAX_PAGE_SIZE", "100", "Largest page size the JSON API accepts."),
+    Setting("HEALTHQA_LOG_LEVEL", "INFO", "Log level for the healthqa loggers."),
+)
+
+
+def setting(name: str) -> str:
+    """The current value of a declared setting."""
+    for s in SETTINGS:
+        if s.name == name:
+            return s.read()
+    raise KeyError(f"{name} is not a declared healthqa setting")

@@ -1,0 +1,5 @@
+"""The JSON API (placeholder until written)."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(title="healthqa API", version="1")

@@ -1,0 +1,183 @@
+"""Reads from the knowledge base, shared by pages, API and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from healthqa.kb.models import Answer, Category, Question
+
+PUBLISHED = Question.Status.PUBLISHED
+RELATED_LIMIT = 12
+
+
+def questions_published() -> QuerySet[Question]:
+    """Published questions with what list views show."""
+    return Question.objects.filter(status=PUBLISHED).select_related("category", "source")
+
+
+def question_get_published(*, slug: str) -> Question | None:
+    """One published question with its category and source, or None."""
+    return questions_published().filter(slug=slug).first()
+
+
+def question_answers(*, question: Question) -> list[Answer]:
+    """The answers of a question in order, with authors and sources."""
+    return list(
+        Answer.objects.filter(question=question)
+        .select_related("author", "source")
+        .order_by("position", "id")
+    )
+
+
+def questions_filter(
+    *,
+    category: Category | None = None,
+    focus: str | None = None,
+    source_key: str | None = None,
+    has_answer: bool | None = None,
+    text: str | None = None,
+) -> QuerySet[Question]:
+    """Published questions matching the given filters, ordered by title."""
+    qs = questions_published()
+    if category is not None:
+        qs = qs.filter(category_id__in=category_descendant_ids(category=category))
+    if focus:
+        qs = qs.filter(focus__iexact=focus)
+    if source_key:
+        qs = qs.filter(source__key=source_key)
+    if has_answer is not None:
+        qs = qs.filter(has_answer=has_answer)
+    if text:
+        for word in text.split()[:8]:
+            qs = qs.filter(Q(title__icontains=word) | Q(focus__icontains=word))
+    return qs.order_by("title", "id")
+
+
+def questions_newest(*, limit: int = 10) -> list[Question]:
+    """The most recently published questions."""
+    return list(questions_published().order_by("-published_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    name: str
+    slug: str
+    parent_id: int | None
+    question_count: int
+    children: tuple[int, ...]
+
+
+def category_tree() -> dict[int, CategoryNode]:
+    """All categories with their published-question counts (cached; cleared on import)."""
+    tree = cache.get("kb:category_tree")
+    if tree is not None:
+        return tree  # type: ignore[no-any-return]
+    counts = dict(
+        Question.objects.filter(status=PUBLISHED)
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+        .values_list("category_id", "n")
+    )
+    cats = list(Category.objects.all().order_by("position", "name"))
+    children: dict[int | None, list[int]] = {}
+    for c in cats:
+        children.setdefault(c.parent_id, []).append(c.pk)
+    tree = {
+        c.pk: CategoryNode(
+            id=c.pk,
+            name=c.name,
+            slug=c.slug,
+            parent_id=c.parent_id,
+            question_count=counts.get(c.pk, 0),
+            children=tuple(children.get(c.pk, [])),
+        )
+        for c in cats
+    }
+    cache.set("kb:category_tree", tree, 300)
+    return tree
+
+
+def category_tree_clear() -> None:
+    """Forget the cached category tree after content changed."""
+    cache.delete("kb:category_tree")
+
+
+def category_descendant_ids(*, category: Category) -> list[int]:
+    """The category and all categories under it."""
+    tree = category_tree()
+    ids, stack = [], [category.pk]
+    while stack:
+        cid = stack.pop()
+        ids.append(cid)
+        node = tree.get(cid)
+        if node:
+            stack.extend(node.children)
+    return ids
+
+
+def category_ancestors(*, category_id: int) -> list[CategoryNode]:
+    """Breadcrumb trail from the top category down to this one."""
+    tree = category_tree()
+    trail: list[CategoryNode] = []
+    node = tree.get(category_id)
+    while node is not None:
+        trail.append(node)
+        node = tree.get(node.parent_id) if node.parent_id else None
+    return list(reversed(trail))
+
+
+def category_total(*, category_id: int) -> int:
+    """Published questions in a category and all its descendants."""
+    tree = category_tree()
+    total, stack = 0, [category_id]
+    while stack:
+        node = tree.get(stack.pop())
+        if node:
+            total += node.question_count
+            stack.extend(node.children)
+    return total
+
+
+def question_neighbours(*, question: Question) -> tuple[Question | None, Question | None]:
+    """Previous and next published question in the same category, by title."""
+    same = Question.objects.filter(status=PUBLISHED, category_id=question.category_id).only(
+        "slug", "title"
+    )
+    before = Q(title__lt=question.title) | Q(title=question.title, id__lt=question.pk)
+    after = Q(title__gt=question.title) | Q(title=question.title, id__gt=question.pk)
+    previous = same.filter(before).order_by("-title", "-id").first()
+    following = same.filter(after).order_by("title", "id").first()
+    return previous, following
+
+
+def question_related(*, question: Question, limit: int = RELATED_LIMIT) -> list[Question]:
+    """Related questions: same focus first, then the same category, one per focus."""
+    fields = ("slug", "title", "excerpt", "focus", "has_answer", "source_url")
+    same_focus = list(
+        questions_published()
+        .filter(focus=question.focus, has_answer=True)
+        .exclude(pk=question.pk)
+        .only(*fields)
+        .order_by("title", "id")[: limit // 3]
+    ) if question.focus else []
+    seen_focus = {question.focus}
+    picked = list(same_focus)
+    candidates = (
+        Question.objects.filter(status=PUBLISHED, category_id=question.category_id, has_answer=True)
+        .exclude(pk=question.pk)
+        .exclude(focus=question.focus)
+        .only(*fields)
+        .order_by("-published_at", "id")[: limit * 8]
+    )
+    for cand in candidates:
+        if len(picked) >= limit:
+            break
+        if cand.focus in seen_focus:
+            continue
+        seen_focus.add(cand.focus)
+        picked.append(cand)
+    return picked

@@ -1,0 +1,235 @@
+"""Writes to the knowledge base. Views, API, admin, CLI and importers all go through here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import reversion
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from healthqa.kb.models import Answer, Author, Category, Question, Source, Tag
+from healthqa.kb.records import AnswerRecord, AuthorRecord, QuestionRecord, SourceRecord
+from healthqa.kb.text import excerpt, plain_text, question_slug, render_answer, tidy_title
+
+EXCERPT_CHARS = 220
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class _Lookups:
+    """Per-batch caches of categories, sources, authors and tags, created on first use."""
+
+    def __init__(self) -> None:
+        self.categories: dict[tuple[str, ...], Category] = {}
+        self.sources: dict[str, Source] = {}
+        self.authors: dict[str, Author] = {}
+        self.tags: dict[str, Tag] = {}
+
+    def category(self, path: tuple[str, ...]) -> Category:
+        if path in self.categories:
+            return self.categories[path]
+        parent = self.category(path[:-1]) if len(path) > 1 else None
+        cat = category_get_or_create(name=path[-1], parent=parent)
+        self.categories[path] = cat
+        return cat
+
+    def source(self, rec: SourceRecord) -> Source:
+        if rec.key not in self.sources:
+            self.sources[rec.key] = source_upsert(record=rec)
+        return self.sources[rec.key]
+
+    def author(self, rec: AuthorRecord) -> Author:
+        key = slugify(f"{rec.name} {rec.credentials}")[:140] or "author"
+        if key not in self.authors:
+            author, _ = Author.objects.update_or_create(
+                slug=key,
+                defaults={
+                    "display_name": rec.name,
+                    "credentials": rec.credentials,
+                    "is_demo": rec.is_demo,
+                },
+            )
+            self.authors[key] = author
+        return self.authors[key]
+
+    def tag(self, name: str) -> Tag:
+        key = slugify(name)[:100] or "tag"
+        if key not in self.tags:
+            self.tags[key], _ = Tag.objects.get_or_create(slug=key, defaults={"name": name})
+        return self.tags[key]
+
+
+def category_get_or_create(*, name: str, parent: Category | None) -> Category:
+    """The category `name` under `parent`, created with a unique slug when missing."""
+    found = Category.objects.filter(name=name, parent=parent).first()
+    if found:
+        return found
+    base = slugify(name)[:120] or "category"
+    slug, n = base, 2
+    while Category.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return Category.objects.create(name=name, parent=parent, slug=slug)
+
+
+def source_upsert(*, record: SourceRecord) -> Source:
+    """Create or update a source organisation by its key."""
+    source, _ = Source.objects.update_or_create(
+        key=record.key,
+        defaults={
+            "name": record.name,
+            "url": record.url,
+            "license_name": record.license_name,
+            "license_url": record.license_url,
+        },
+    )
+    return source
+
+
+def _answers_for(question: Question, records: Sequence[AnswerRecord], lookups: _Lookups
+                 ) -> list[Answer]:
+    answers = []
+    for position, rec in enumerate(records, start=1):
+        answers.append(
+            Answer(
+                question=question,
+                position=position,
+                body=rec.body,
+                body_format=rec.body_format,
+                body_html=render_answer(rec.body, rec.body_format),
+                author=lookups.author(rec.author) if rec.author else None,
+                source=lookups.source(rec.source) if rec.source else None,
+            )
+        )
+    return answers
+
+
+def _derived(record: QuestionRecord) -> dict[str, object]:
+    """Fields computed from the record: excerpt and whether it has an answer."""
+    first = next((a for a in record.answers if a.body.strip()), None)
+    return {
+        "has_answer": first is not None,
+        "excerpt": excerpt(plain_text(first.body, first.body_format), EXCERPT_CHARS)
+        if first
+        else "",
+    }
+
+
+def _apply(question: Question, record: QuestionRecord, lookups: _Lookups) -> None:
+    question.title = tidy_title(record.title)[:300]
+    question.body = record.body or record.title
+    question.focus = record.focus[:300]
+    question.focus_synonyms = list(record.focus_synonyms)
+    question.question_type = record.question_type or "information"
+    question.category = lookups.category(record.category_path)
+    question.status = record.status
+    question.source = lookups.source(record.source) if record.source else None
+    question.source_url = record.source_url
+    question.is_demo = record.is_demo
+    question.last_reviewed_at = record.last_reviewed
+    question.content_hash = record.content_hash()
+    for name, value in _derived(record).items():
+        setattr(question, name, value)
+    if question.status == Question.Status.PUBLISHED and question.published_at is None:
+        question.published_at = timezone.now()
+
+
+def questions_import(*, records: Sequence[QuestionRecord], comment: str) -> WriteCounts:
+    """Create or update questions by external id, in one transaction and one revision."""
+    counts = WriteCounts()
+    lookups = _Lookups()
+    with transaction.atomic(), reversion.create_revision(manage_manually=True):
+        reversion.set_comment(comment)
+        existing = {
+            q.external_id: q
+            for q in Question.objects.filter(external_id__in=[r.external_id for r in records])
+        }
+        new: list[tuple[Question, QuestionRecord]] = []
+        changed: list[tuple[Question, QuestionRecord]] = []
+        seen: set[str] = set()
+        for record in records:
+            if record.external_id in seen:
+                raise ValueError(f"external id {record.external_id!r} appears twice in one batch")
+            seen.add(record.external_id)
+            question = existing.get(record.external_id)
+            if question is None:
+                question = Question(external_id=record.external_id)
+                _apply(question, record, lookups)
+                new.append((question, record))
+            elif question.content_hash != record.content_hash():
+                _apply(question, record, lookups)
+                changed.append((question, record))
+            else:
+                counts.unchanged += 1
+        _assign_slugs([q for q, _ in new])
+        Question.objects.bulk_create([q for q, _ in new], batch_size=500)
+        for question, _ in changed:
+            question.save()
+        touched = new + changed
+        Answer.objects.filter(question__in=[q for q, _ in changed]).delete()
+        answers: list[Answer] = []
+        for question, record in touched:
+            answers.extend(_answers_for(question, record.answers, lookups))
+        Answer.objects.bulk_create(answers, batch_size=500)
+        _set_tags(touched, lookups)
+        for question, _ in touched:
+            reversion.add_to_revision(question)
+        for answer in answers:
+            reversion.add_to_revision(answer)
+        counts.created, counts.updated = len(new), len(changed)
+    return counts
+
+
+def _assign_slugs(questions: list[Question]) -> None:
+    bases = {q.external_id: question_slug(q.title, q.external_id, taken=False) for q in questions}
+    taken = set(
+        Question.objects.filter(slug__in=list(bases.values())).values_list("slug", flat=True)
+    )
+    for q in questions:
+        base = bases[q.external_id]
+        if base in taken:
+            q.slug = question_slug(q.title, q.external_id, taken=True)
+        else:
+            q.slug = base
+        taken.add(q.slug)
+
+
+def _set_tags(touched: list[tuple[Question, QuestionRecord]], lookups: _Lookups) -> None:
+    through = Question.tags.through
+    through.objects.filter(question__in=[q for q, _ in touched]).delete()
+    rows = []
+    for question, record in touched:
+        for tag_id in {lookups.tag(name).pk for name in record.tags}:
+            rows.append(through(question_id=question.pk, tag_id=tag_id))
+    through.objects.bulk_create(rows, batch_size=500)
+
+
+def question_refresh(*, question: Question) -> Question:
+    """Recompute a question's derived fields after its answers were edited."""
+    answers = list(question.answers.order_by("position", "id"))
+    for answer in answers:
+        html = render_answer(answer.body, answer.body_format)
+        if html != answer.body_html:
+            answer.body_html = html
+            answer.save(update_fields=["body_html"])
+    first = next((a for a in answers if a.body.strip()), None)
+    question.has_answer = first is not None
+    question.excerpt = (
+        excerpt(plain_text(first.body, first.body_format), EXCERPT_CHARS) if first else ""
+    )
+    if question.status == Question.Status.PUBLISHED and question.published_at is None:
+        question.published_at = timezone.now()
+    question.save(update_fields=["has_answer", "excerpt", "published_at", "updated_at"])
+    return question
