@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
-from healthqa.kb.models import Answer, Category, Question
+from healthqa.kb.models import Answer, Category, Question, Source
 
 PUBLISHED = Question.Status.PUBLISHED
 RELATED_LIMIT = 12
@@ -39,6 +39,7 @@ def questions_filter(
     source_key: str | None = None,
     has_answer: bool | None = None,
     text: str | None = None,
+    external_id: str | None = None,
 ) -> QuerySet[Question]:
     """Published questions matching the given filters, ordered by title."""
     qs = questions_published()
@@ -50,10 +51,36 @@ def questions_filter(
         qs = qs.filter(source__key=source_key)
     if has_answer is not None:
         qs = qs.filter(has_answer=has_answer)
+    if external_id:
+        qs = qs.filter(external_id=external_id)
     if text:
         for word in text.split()[:8]:
             qs = qs.filter(Q(title__icontains=word) | Q(focus__icontains=word))
     return qs.order_by("title", "id")
+
+
+def category_get(*, slug: str) -> Category | None:
+    """The category with this slug, or None."""
+    return Category.objects.filter(slug=slug).first()
+
+
+def source_get(*, key: str) -> Source | None:
+    """The source organisation with this key, or None."""
+    return Source.objects.filter(key=key).first()
+
+
+def sources_with_counts() -> list[Source]:
+    """All sources by name, each annotated with `question_count` (published questions)."""
+    return list(
+        Source.objects.annotate(
+            question_count=Count("questions", filter=Q(questions__status=PUBLISHED))
+        ).order_by("name", "key")
+    )
+
+
+def question_tag_names(*, question: Question) -> list[str]:
+    """The names of a question's tags, alphabetically."""
+    return list(question.tags.order_by("name").values_list("name", flat=True))
 
 
 def questions_newest(*, limit: int = 10) -> list[Question]:

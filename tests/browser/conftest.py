@@ -1,0 +1,120 @@
+"""Browser tests: a real `healthqa serve` with the demo content, driven in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, in_ci
+
+CHROMIUM = "/usr/bin/chromium"
+# As root Chromium needs --no-sandbox; the network flags stop it calling home (no network here).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"{CHROMIUM} not found: install Debian's package `chromium` "
+            "(scripts/test.sh does it when run as root)"
+        )
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthqa() -> list[str]:
+    return [sys.executable, "-m", "healthqa.cli"]
+
+
+@pytest.fixture(scope="session")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real healthqa server over a fresh SQLite database with the demo content."""
+    data_dir = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([*_healthqa(), "demo"], env=env, check=True, cwd=REPO_ROOT,
+                   capture_output=True)
+    port = _free_port()
+    log = (data_dir / "serve.log").open("w")
+    proc = subprocess.Popen([*_healthqa(), "serve", "--port", str(port)], env=env,
+                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((data_dir / "serve.log").read_text()) from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh phone-sized page."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots (kept for people to look at)."""
+    path = REPO_ROOT / "test-results"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def node_tool(*parts: str) -> Path:
+    """A file from the project's npm tools (installed by scripts/test.sh with npm ci)."""
+    path = REPO_ROOT.joinpath("node_modules", *parts)
+    if not path.exists():
+        message = f"{path} missing: run `npm ci` (scripts/test.sh does)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def has_node() -> bool:
+    return shutil.which("node") is not None
