@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
@@ -22,6 +23,27 @@ class ValidationErrorOut(ErrorOut):
     errors: list[FieldErrorOut]
 
 
+class QuestionListQuery(Schema):
+    """Filters and paging of the question list; empty filters are ignored."""
+
+    category: str | None = Field(
+        None, description="Category slug; questions in its subcategories are included."
+    )
+    focus: str | None = Field(None, description="Exact focus, ignoring case, e.g. 'gout'.")
+    source: str | None = Field(None, description="Source key, e.g. 'GARD'.")
+    has_answer: bool | None = Field(
+        None, description="false lists questions whose answer is only at their source."
+    )
+    external_id: str | None = Field(None, description="Exact external id given at import.")
+    page: int = Field(1, ge=1, description="1-based page number.")
+    page_size: int = Field(
+        settings.PAGE_SIZE,
+        ge=1,
+        le=settings.API_MAX_PAGE_SIZE,
+        description="Questions per page (HEALTHQA_API_MAX_PAGE_SIZE at most).",
+    )
+
+
 class CategoryRefOut(Schema):
     slug: str
     name: str
@@ -30,7 +52,7 @@ class CategoryRefOut(Schema):
 
 class QuestionItemOut(Schema):
     slug: str
-    external_id: str = Field(description="Stable id given at import, e.g. '10_MPlus_ADAM_QA/0003147#1'.")
+    external_id: str = Field(description="Stable id given at import, e.g. 'GARD/0000001#1'.")
     title: str
     focus: str = Field(description="The condition, drug or topic the question is about.")
     question_type: str
