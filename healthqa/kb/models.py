@@ -116,6 +116,8 @@ class Question(models.Model):
         indexes = [
             models.Index(fields=["category", "status", "title", "id"], name="q_cat_nav"),
             models.Index(fields=["status", "-published_at"], name="q_newest"),
+            # The API lists all published questions by title: without it SQLite sorts them all.
+            models.Index(fields=["status", "title", "id"], name="q_title"),
         ]
 
     def __str__(self) -> str:
