@@ -42,7 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "reversion",
+    # ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI from /static/
+    # instead of a CDN (ninja.openapi.docs.render_template): no third-party requests.
+    "ninja",
     "healthqa.kb",
+    "healthqa.search",
 ]
 
 MIDDLEWARE = [

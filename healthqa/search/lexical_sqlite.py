@@ -1,0 +1,126 @@
+"""Lexical search with SQLite FTS5 and BM25 over title, focus, question and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+from healthqa.kb.models import Answer, Question
+from healthqa.kb.text import plain_text
+from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
+from healthqa.search.types import Hit, SearchFilters
+
+TABLE = "search_fts"
+# Column weights for bm25(), in table order (title, focus, question, answers). The title and
+# focus say what a question is about; answers are long and mention many things in passing.
+WEIGHTS = (6.0, 8.0, 2.0, 1.0)
+CREATE_SQL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+    "title, focus, body, answers, tokenize = 'porter unicode61 remove_diacritics 2')"
+)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: any of the query's content words (quoted, so never syntax)."""
+    words = query_words(text)
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[object]]:
+    sql, params = "q.status = 'published'", []
+    if filters is None:
+        return sql, params
+    if filters.category_ids is not None:
+        marks = ",".join("?" for _ in filters.category_ids) or "NULL"
+        sql += f" AND q.category_id IN ({marks})"
+        params.extend(filters.category_ids)
+    if filters.has_answer is not None:
+        sql += " AND q.has_answer = ?"
+        params.append(1 if filters.has_answer else 0)
+    if filters.source_key:
+        sql += " AND q.source_id = (SELECT id FROM kb_source WHERE key = ?)"
+        params.append(filters.source_key)
+    return sql, params
+
+
+class SqliteLexicalSearcher:
+    """BM25 over the FTS5 index; scores are positive, higher is better."""
+
+    def search(
+        self, query: str, *, k: int = 10, filters: SearchFilters | None = None
+    ) -> list[Hit]:
+        match = fts_query(query)
+        if not match:
+            return []
+        where, params = _filter_sql(filters)
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT f.rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} f "
+            f"JOIN kb_question q ON q.id = f.rowid "
+            f"WHERE {TABLE} MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [match, *params, k])
+            rows = cur.fetchall()
+        return [Hit(question_id=int(r[0]), score=float(r[1]), lexical=float(r[1])) for r in rows]
+
+    def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
+                 ) -> dict[int, str]:
+        """Text around the query's words in each question's answers (marked, not escaped)."""
+        match = fts_query(query)
+        if not match or not question_ids:
+            return {}
+        marks = ",".join("?" for _ in question_ids)
+        sql = (
+            f"SELECT rowid, snippet({TABLE}, 3, ?, ?, '…', ?) FROM {TABLE} "
+            f"WHERE {TABLE} MATCH ? AND rowid IN ({marks})"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [MARK_OPEN, MARK_CLOSE, tokens, match, *question_ids])
+            return {int(r[0]): str(r[1]) for r in cur.fetchall()}
+
+
+def lexical_index(*, question_ids: Iterable[int]) -> int:
+    """Write (or rewrite) the FTS5 rows of these questions from the database; returns rows."""
+    ids = list(question_ids)
+    written = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        answers: dict[int, list[str]] = {}
+        for qid, body, fmt in Answer.objects.filter(question_id__in=chunk).order_by(
+            "question_id", "position"
+        ).values_list("question_id", "body", "body_format"):
+            answers.setdefault(qid, []).append(plain_text(body, fmt))
+        rows = [
+            (q.pk, q.title, " ".join([q.focus, *q.focus_synonyms]), q.body,
+             " ".join(answers.get(q.pk, [])))
+            for q in Question.objects.filter(pk__in=chunk).only(
+                "title", "focus", "focus_synonyms", "body"
+            )
+        ]
+        with connection.cursor() as cur:
+            marks = ",".join("?" for _ in chunk)
+            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+            cur.executemany(
+                f"INSERT INTO {TABLE}(rowid, title, focus, body, answers) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+        written += len(rows)
+    return written
+
+
+def lexical_remove(*, question_ids: Iterable[int]) -> None:
+    """Drop questions from the FTS5 index."""
+    ids = list(question_ids)
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+
+
+def lexical_clear() -> None:
+    """Empty the FTS5 index (before a full rebuild)."""
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {TABLE}")

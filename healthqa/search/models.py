@@ -1,0 +1,39 @@
+"""What the search index stores in the database beside the knowledge base."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from healthqa.kb.models import Question
+
+
+class QuestionVector(models.Model):
+    """The sentence embedding of one question (float32 bytes, L2-normalised)."""
+
+    question = models.OneToOneField(
+        Question, primary_key=True, on_delete=models.CASCADE, related_name="vector"
+    )
+    vector = models.BinaryField()
+    content_hash = models.CharField(max_length=64, help_text="What the vector was computed from.")
+
+
+class IndexMeta(models.Model):
+    """How the index was built (model, dimension, version): checked before it is used."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    value = models.CharField(max_length=400)
+
+
+class RelatedQuestion(models.Model):
+    """Precomputed "Recommended" questions, refreshed when content changes."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="related_rows")
+    related = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["question", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "rank"], name="related_unique_rank")
+        ]

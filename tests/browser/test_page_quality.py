@@ -1,0 +1,55 @@
+"""Pages as the web judges them: axe-core finds no serious or critical violation, and
+Lighthouse (mobile) scores at least 95 in every category."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, node_tool
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "home": "/",
+    "article": "/q/why-do-i-have-back-pain-after-three-months-of-pregnancy/",
+    "category": "/c/pregnancy/",
+    "topics": "/topics/",
+    "search": "/search/?q=back+pain",
+    "not found": "/q/no-such-question/",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_no_serious_or_critical_violation(page: Any, site_url: str, name: str) -> None:
+    axe = node_tool("axe-core", "axe.min.js")
+    page.goto(site_url + PAGES[name])
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert bad == []
+    assert len(result["passes"]) > 10  # axe really ran its rules on the page
+
+
+@pytest.mark.parametrize("name", ["article", "home"])
+def test_lighthouse_scores_at_least_95_in_every_category(site_url: str, name: str) -> None:
+    cli = node_tool("lighthouse", "cli", "index.js")
+    flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+    proc = subprocess.run(
+        ["node", str(cli), site_url + PAGES[name], "--output=json", "--quiet",
+         f"--chrome-flags={flags}", "--form-factor=mobile", "--max-wait-for-load=20000"],
+        capture_output=True, text=True, timeout=240, env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    scores = {key: cat["score"] for key, cat in report["categories"].items()}
+    assert set(scores) >= {"performance", "accessibility", "best-practices", "seo"}
+    low = {key: score for key, score in scores.items() if score is None or score < 0.95}
+    assert low == {}, f"{name}: {scores}"
