@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HEALTHQA_SITE_NAME", "healthqa", "Name shown in the page header and titles."),
     Setting("HEALTHQA_PAGE_SIZE", "20", "Questions per page on category and search pages."),
     Setting("HEALTHQA_API_MAX_PAGE_SIZE", "100", "Largest page size the JSON API accepts."),
+    Setting("HEALTHQA_ENCODER", "minilm-onnx",
+            "Sentence encoder: minilm-onnx (default), minilm-torch, or hashing (tests only)."),
     Setting("HEALTHQA_LOG_LEVEL", "INFO", "Log level for the healthqa loggers."),
 )
 

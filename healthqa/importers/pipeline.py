@@ -16,6 +16,7 @@ from tqdm import tqdm
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.selectors import category_tree_clear
 from healthqa.kb.services import WriteCounts, questions_import
+from healthqa.search.indexing import related_refresh
 
 # Errors that mean "this data cannot be written" (the unit is reported and skipped); anything
 # else (a locked or full database, Ctrl+C) stops the run with the current batch rolled back.
@@ -99,6 +100,8 @@ def import_units(
     finally:
         bar.close()
         category_tree_clear()
+        if report.created or report.updated:
+            related_refresh(progress=progress)
     return report
 
 

@@ -199,6 +199,11 @@ def questions_import(*, records: Sequence[QuestionRecord], comment: str) -> Writ
         _revision_save(comment=comment, objects=[*(q for q, _ in touched), *answers])
         for question, _ in touched:
             del question._prefetched_objects_cache  # type: ignore[attr-defined]
+        # The search index is written in the same transaction: never a question without its
+        # lexical row and vector. Related lists are refreshed once after the whole import.
+        from healthqa.search.indexing import search_index_update
+
+        search_index_update(question_ids=[q.pk for q, _ in touched], related=False)
         counts.created, counts.updated = len(new), len(changed)
     return counts
 
@@ -292,4 +297,7 @@ def question_refresh(*, question: Question) -> Question:
     if question.status == Question.Status.PUBLISHED and question.published_at is None:
         question.published_at = timezone.now()
     question.save(update_fields=["has_answer", "excerpt", "published_at", "updated_at"])
+    from healthqa.search.indexing import search_index_update
+
+    search_index_update(question_ids=[question.pk])
     return question

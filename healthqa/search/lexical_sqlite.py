@@ -27,8 +27,9 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[object]]:
-    sql, params = "q.status = 'published'", []
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[int | str]]:
+    sql = "q.status = 'published'"
+    params: list[int | str] = []
     if filters is None:
         return sql, params
     if filters.category_ids is not None:
@@ -61,7 +62,7 @@ class SqliteLexicalSearcher:
             f"WHERE {TABLE} MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [match, *params, k])
+            cur.execute(sql, [match, *params, k])  # type: ignore[list-item]
             rows = cur.fetchall()
         return [Hit(question_id=int(r[0]), score=float(r[1]), lexical=float(r[1])) for r in rows]
 

@@ -16,12 +16,18 @@ class QuestionVector(models.Model):
     vector = models.BinaryField()
     content_hash = models.CharField(max_length=64, help_text="What the vector was computed from.")
 
+    def __str__(self) -> str:
+        return f"vector of question {self.question_id}"
+
 
 class IndexMeta(models.Model):
     """How the index was built (model, dimension, version): checked before it is used."""
 
     key = models.CharField(max_length=80, primary_key=True)
     value = models.CharField(max_length=400)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
 
 
 class RelatedQuestion(models.Model):
@@ -37,3 +43,6 @@ class RelatedQuestion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["question", "rank"], name="related_unique_rank")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} -> {self.related_id} (#{self.rank})"

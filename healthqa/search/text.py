@@ -47,3 +47,15 @@ def highlight_html(snippet: str) -> str:
     """Escape a snippet and turn the FTS5 match markers into <mark> elements."""
     escaped = html.escape(snippet.replace(MARK_OPEN + MARK_CLOSE, ""))
     return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+
+
+def stem_words(text: str) -> list[str]:
+    """Content words with a light plural strip, for matching a focus named in a query."""
+    out = []
+    for word in query_words(text, limit=64):
+        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
+            word = word[:-2]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out

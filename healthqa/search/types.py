@@ -23,6 +23,7 @@ class Hit:
     score: float
     lexical: float | None = None  # the component scores, kept to explain a ranking
     dense: float | None = None
+    match: float | None = None  # the semantic match score (confidence is read from it)
 
 
 class Searcher(Protocol):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +14,7 @@ from django.db import connection, transaction
 from healthqa.kb.models import Question
 from healthqa.search.encoder import Encoder
 from healthqa.search.models import IndexMeta, QuestionVector
+from healthqa.search.text import stem_words
 
 FORMAT_VERSION = "1"
 
@@ -54,13 +57,9 @@ def index_check(*, encoder: Encoder) -> None:
 def _bump_generation(encoder: Encoder) -> None:
     for key, value in _meta_expected(encoder).items():
         IndexMeta.objects.update_or_create(key=key, defaults={"value": value})
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE search_indexmeta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-            "WHERE key = 'generation'"
-        )
-        if cur.rowcount == 0:
-            IndexMeta.objects.create(key="generation", value="1")
+    # A fresh token rather than a counter: processes (and test databases rolled back to an
+    # earlier state) can never mistake another index's vectors for theirs.
+    IndexMeta.objects.update_or_create(key="generation", defaults={"value": uuid.uuid4().hex})
 
 
 def vectors_write(*, question_ids: Iterable[int], encoder: Encoder, batch_size: int = 128,
@@ -119,6 +118,8 @@ class VectorMatrix:
     source: np.ndarray  # int64, -1 when none
     has_answer: np.ndarray  # bool
     row_of: dict[int, int]
+    question_type: list[str]
+    focus_words: list[tuple[frozenset[str], ...]]  # the focus and each synonym, as word sets
 
     @property
     def size(self) -> int:
@@ -133,7 +134,8 @@ def _generation() -> str:
 def _load(dim: int) -> VectorMatrix:
     generation = _generation()
     sql = (
-        "SELECT v.question_id, v.vector, q.category_id, COALESCE(q.source_id, -1), q.has_answer "
+        "SELECT v.question_id, v.vector, q.category_id, COALESCE(q.source_id, -1), q.has_answer, "
+        "q.question_type, q.focus, q.focus_synonyms "
         "FROM search_questionvector v JOIN kb_question q ON q.id = v.question_id "
         "WHERE q.status = 'published' ORDER BY v.question_id"
     )
@@ -153,7 +155,17 @@ def _load(dim: int) -> VectorMatrix:
         source=np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
         has_answer=np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=n),
         row_of={int(q): i for i, q in enumerate(ids)},
+        question_type=[r[5] for r in rows],
+        focus_words=[_focus_words(r[6], r[7]) for r in rows],
     )
+
+
+def _focus_words(focus: str, synonyms_json: str | None) -> tuple[frozenset[str], ...]:
+    names = [focus]
+    if synonyms_json:
+        names.extend(json.loads(synonyms_json)[:5])
+    sets = (frozenset(stem_words(name)) for name in names if name)
+    return tuple(s for s in sets if s)
 
 
 _cache: dict[str, VectorMatrix] = {}

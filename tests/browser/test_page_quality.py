@@ -45,7 +45,8 @@ def test_lighthouse_scores_at_least_95_in_every_category(site_url: str, name: st
     proc = subprocess.run(
         ["node", str(cli), site_url + PAGES[name], "--output=json", "--quiet",
          f"--chrome-flags={flags}", "--form-factor=mobile", "--max-wait-for-load=20000"],
-        capture_output=True, text=True, timeout=240, env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=240,
+        env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)
