@@ -234,6 +234,23 @@ ORDER BY title, id LIMIT %s
 
 
 def question_related(*, question: Question, limit: int = RELATED_LIMIT) -> list[Question]:
+    """The precomputed "Recommended" questions (by meaning, diversified; see
+    healthqa.search.related), or the topic-based fallback until they are computed."""
+    from healthqa.search.models import RelatedQuestion
+
+    rows = list(
+        RelatedQuestion.objects.filter(question=question, related__status=PUBLISHED)
+        .select_related("related")
+        .only(*(f"related__{c.strip()}" for c in _RELATED_COLUMNS.split(",")), "question_id")
+        .order_by("rank")[:limit]
+    )
+    if rows:
+        return [row.related for row in rows]
+    return question_related_by_topic(question=question, limit=limit)
+
+
+def question_related_by_topic(*, question: Question, limit: int = RELATED_LIMIT
+                              ) -> list[Question]:
     """Related questions: the same focus, then focuses sharing its rarer words (in the same
     category first), then the category; one question per other focus, in at most two queries."""
     own = question.focus

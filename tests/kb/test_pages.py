@@ -425,7 +425,9 @@ def test_the_500_page_is_styled_and_needs_no_database(django_assert_num_queries:
 
 # --- cost ----------------------------------------------------------------------------------
 
-ARTICLE_MAX_QUERIES = 8
+# With every cache cold and no precomputed related questions yet (one query finds none,
+# then the topic fallback); with them the page costs fewer.
+ARTICLE_MAX_QUERIES = 9
 
 
 def article_queries(client: Any, question: Question) -> int:
