@@ -11,6 +11,26 @@ from django.urls import reverse
 from ninja import NinjaAPI, Query, Swagger
 from ninja.errors import HttpError, ValidationError
 
+from healthqa.ask.schemas import (
+    AskBody,
+    AskOut,
+    AskQuery,
+    SearchPageOut,
+    SearchQuery,
+    SuggestOut,
+    SuggestQuery,
+)
+from healthqa.ask.search import (
+    SEARCH_RESULTS,
+    ChosenFilters,
+    UnknownFilter,
+    search_filters_parse,
+    search_hits,
+    search_items,
+    snippet_parts,
+)
+from healthqa.ask.services import DISCLAIMER, EXPERTS_MESSAGE, AskResult, ask_question
+from healthqa.ask.suggest import questions_suggest
 from healthqa.kb import selectors
 from healthqa.kb.models import Answer, Question, Source
 from healthqa.kb.schemas import (
@@ -255,6 +275,134 @@ def api_index(request: HttpRequest) -> dict[str, str]:
     }
 
 
+# --- search, ask and suggest (healthqa.ask) --------------------------------------------------
+
+
+def _filters_or_404(filters: Any) -> ChosenFilters:
+    try:
+        return search_filters_parse(
+            category=filters.category or "", source=filters.source or "",
+            has_answer="" if filters.has_answer is None else str(filters.has_answer),
+            strict=True,
+        )
+    except UnknownFilter as exc:
+        raise _not_found(str(exc)) from None
+
+
+@api.get(
+    "/search",
+    response={200: SearchPageOut, **NOT_FOUND, **INVALID},
+    tags=["search"],
+    summary="Search questions",
+    url_name="search",
+)
+def search(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
+    """Questions ranked exactly as /ask ranks them, kept to those containing a word of the
+    query or matching it confidently, with snippets from their answers."""
+    chosen = _filters_or_404(params)
+    hits = search_hits(text=params.q, filters=chosen.filters)
+    paginator = Paginator(hits, params.page_size)
+    try:
+        page = paginator.page(params.page)
+    except EmptyPage:
+        raise _not_found(
+            f"Page {params.page} does not exist; the last page is {paginator.num_pages}"
+        ) from None
+    items = []
+    for item in search_items(text=params.q, hits=list(page.object_list)):
+        text, spans = snippet_parts(item.marked_snippet)
+        items.append({
+            **_question_item(item.question),
+            "score": item.hit.score, "match": item.hit.match, "confidence": item.confidence,
+            "snippet": text, "highlights": spans, "snippet_html": item.snippet_html,
+        })
+    return {
+        "query": params.q,
+        "count": paginator.count,
+        "capped": len(hits) >= SEARCH_RESULTS,
+        "page": page.number,
+        "page_size": params.page_size,
+        "pages": paginator.num_pages,
+        "next": _page_link(request, page.number + 1) if page.has_next() else None,
+        "previous": _page_link(request, page.number - 1) if page.has_previous() else None,
+        "items": items,
+    }
+
+
+def _ask_out(result: AskResult) -> dict[str, Any]:
+    triage = result.urgent
+    return {
+        "question": result.text,
+        "confidence": result.confidence,
+        "low_confidence": result.low_confidence,
+        "message": result.message,
+        "urgent": {"urgent": triage.urgent, "headline": triage.headline,
+                   "reasons": list(triage.reasons), "guidance": list(triage.guidance)},
+        "send_to_experts": {"available": False, "message": EXPERTS_MESSAGE},
+        "disclaimer": DISCLAIMER,
+        "hits": [
+            {
+                "question": _question_item(hit.question),
+                "score": hit.score,
+                "match": hit.match,
+                "confidence": hit.confidence,
+                "confidence_label": hit.confidence_label,
+                "answer_at_source": hit.answer_at_source,
+                "source_url": hit.question.source_url,
+                "source": _source_out(hit.question.source),
+                "answers": [_answer_out(a) for a in hit.answers],
+                "also_from": [{"slug": q.slug, "url": q.get_absolute_url(),
+                               "source": q.source.name if q.source else None}
+                              for q in hit.others],
+            }
+            for hit in result.hits
+        ],
+    }
+
+
+def _ask(text: str, k: int, filters: Any) -> dict[str, Any]:
+    chosen = _filters_or_404(filters)
+    return _ask_out(ask_question(text=text, k=k, filters=chosen.filters))
+
+
+@api.get(
+    "/ask",
+    response={200: AskOut, **NOT_FOUND, **INVALID},
+    tags=["ask"],
+    summary="Ask a question (in the query string)",
+    url_name="ask",
+)
+def ask(request: HttpRequest, params: Query[AskQuery]) -> dict[str, Any]:
+    """The answered questions that cover a reader's question, with their answers, sources and
+    a confidence; urgent guidance when it mentions an emergency. Nothing asked is stored."""
+    return _ask(params.q, params.k, params)
+
+
+@api.post(
+    "/ask",
+    response={200: AskOut, **NOT_FOUND, **INVALID},
+    tags=["ask"],
+    summary="Ask a question (in a JSON body)",
+)
+def ask_post(request: HttpRequest, body: AskBody) -> dict[str, Any]:
+    """As GET /ask, with the question in a JSON body: {"question": "..."} (kept out of URLs
+    and the logs that record them)."""
+    return _ask(body.question, body.k, body)
+
+
+@api.get(
+    "/suggest",
+    response={200: SuggestOut, **INVALID},
+    tags=["ask"],
+    summary="Question titles for what is typed so far",
+    url_name="suggest",
+)
+def suggest(request: HttpRequest, params: Query[SuggestQuery]) -> dict[str, Any]:
+    """Published question titles containing the words typed, the last one as a prefix."""
+    return {"items": [{"title": s.title, "slug": s.slug, "url": s.url}
+                      for s in questions_suggest(text=params.q, limit=params.limit)]}
+
+
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -273,8 +421,18 @@ def read_only_question(request: HttpRequest, slug: str) -> HttpResponse:
     return read_only(request)
 
 
-for _path in ("/questions", "/categories", "/sources", "/"):
+for _path in ("/questions", "/categories", "/sources", "/search", "/suggest", "/"):
     api.api_operation(WRITE_METHODS, _path, include_in_schema=False)(read_only)
+
+
+@api.api_operation(["PUT", "PATCH", "DELETE"], "/ask", include_in_schema=False)
+def ask_other_methods(request: HttpRequest) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": f"{request.method} is not allowed on {request.path}; "
+                            "ask with GET ?q= or POST a JSON body"}, status=405,
+    )
+    response["Allow"] = "GET, POST"
+    return response
 for _path in ("/questions/{slug}", "/questions/{slug}/related"):
     api.api_operation(WRITE_METHODS, _path, include_in_schema=False)(read_only_question)
 
@@ -297,6 +455,8 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
         location, *rest = [str(part) for part in error.get("loc", ())] or ["request"]
+        if location == "body" and len(rest) > 1:
+            rest = rest[1:]  # the name of the view's parameter, not a field of the JSON body
         errors.append(
             {"location": location, "field": ".".join(rest) or location, "message": error["msg"]}
         )

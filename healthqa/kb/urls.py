@@ -13,6 +13,7 @@ app_name = "kb"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("ask/", views.ask, name="ask"),
     path("topics/", views.topic_index, name="topics"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("q/<slug:slug>/", views.question_detail, name="question"),

@@ -20,6 +20,21 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from healthqa.ask.search import (
+    SEARCH_RESULTS,
+    search_filter_choices,
+    search_filters_parse,
+    search_hits,
+    search_items,
+)
+from healthqa.ask.services import (
+    EXPERTS_MESSAGE,
+    MAX_QUESTION_CHARS,
+    AskInputError,
+    ask_question,
+    question_clean,
+)
+from healthqa.ask.triage import question_triage
 from healthqa.kb import selectors
 from healthqa.kb.models import Answer, Question
 from healthqa.kb.text import tidy_title
@@ -29,8 +44,10 @@ logger = logging.getLogger(__name__)
 # Public pages may be kept five minutes by browsers and shared caches: content changes by
 # import or review, rarely, and a reader arriving from a search engine should get it fast.
 public_page = cache_control(public=True, max_age=300)
+# Pages whose address carries what a reader typed (search, ask) are kept by no cache at all:
+# not by a shared one, and not on a shared computer's disk.
+typed_text_page = cache_control(private=True, no_store=True)
 
-SEARCH_MAX_CHARS = 200
 NEWEST_ON_HOME = 10
 # Up to this many topics the A-Z index is one page with letter anchors (like the NHS A-Z);
 # beyond it (MedQuAD has thousands) each letter is its own page.
@@ -84,12 +101,55 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@typed_text_page
 def search(request: HttpRequest) -> HttpResponse:
-    """Plain text matching on titles and topics until the answer engine replaces it."""
-    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_CHARS]
-    page = _page(request, selectors.questions_filter(text=query)) if query else None
-    return render(request, "kb/search.html", {"query": query, "page": page})
+    """Questions ranked as /ask ranks them, with highlighted snippets, filters and pages."""
+    text = request.GET.get("q", "")
+    query = " ".join(text.split())
+    chosen = search_filters_parse(
+        category=request.GET.get("category", ""), source=request.GET.get("source", ""),
+        has_answer=request.GET.get("has_answer", ""),
+    )
+    context: dict[str, Any] = {"query": query, "chosen": chosen,
+                               "choices": search_filter_choices() if query else None}
+    if query:
+        try:
+            question_clean(text, noun="search")
+        except AskInputError as exc:
+            context["error"] = str(exc)
+        else:
+            hits = search_hits(text=query, filters=chosen.filters)
+            paginator = Paginator(hits, settings.PAGE_SIZE)
+            try:
+                page = paginator.page(request.GET.get("page") or 1)
+            except InvalidPage:
+                raise Http404("No such page") from None
+            context.update(page=page, capped=len(hits) >= SEARCH_RESULTS,
+                           items=search_items(text=query, hits=list(page.object_list)))
+    return render(request, "kb/search.html", context)
+
+
+# Enough to see the best answers and the closest others at a glance on a phone.
+ASK_PAGE_RESULTS = 8
+
+
+@require_safe
+@typed_text_page
+def ask(request: HttpRequest) -> HttpResponse:
+    """A reader's own question: urgent guidance first, then the answered questions that cover
+    it, or a plain "we couldn't find" with the closest ones."""
+    text = request.GET.get("q")
+    context: dict[str, Any] = {"text": text or "", "max_chars": MAX_QUESTION_CHARS,
+                               "experts_message": EXPERTS_MESSAGE}
+    if text is not None:
+        try:
+            result = ask_question(text=text, k=ASK_PAGE_RESULTS)
+        except AskInputError as exc:
+            # Triage still runs: an emergency in an over-long question must not wait.
+            context.update(error=str(exc), urgent=question_triage(text=text))
+        else:
+            context.update(result=result, urgent=result.urgent)
+    return render(request, "kb/ask.html", context)
 
 
 @require_safe

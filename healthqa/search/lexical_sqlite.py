@@ -11,6 +11,8 @@ from healthqa.kb.text import plain_text
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
 from healthqa.search.types import Hit, SearchFilters
 
+# Placeholders are %s, Django's style: its cursor turns them into SQLite's "?", and its debug
+# cursor (DEBUG, tests that count queries) can only print statements written that way.
 TABLE = "search_fts"
 # Column weights for bm25(), in table order (title, focus, question, answers). The title and
 # focus say what a question is about; answers are long and mention many things in passing.
@@ -33,14 +35,14 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[int | str]]:
     if filters is None:
         return sql, params
     if filters.category_ids is not None:
-        marks = ",".join("?" for _ in filters.category_ids) or "NULL"
+        marks = ",".join("%s" for _ in filters.category_ids) or "NULL"
         sql += f" AND q.category_id IN ({marks})"
         params.extend(filters.category_ids)
     if filters.has_answer is not None:
-        sql += " AND q.has_answer = ?"
+        sql += " AND q.has_answer = %s"
         params.append(1 if filters.has_answer else 0)
     if filters.source_key:
-        sql += " AND q.source_id = (SELECT id FROM kb_source WHERE key = ?)"
+        sql += " AND q.source_id = (SELECT id FROM kb_source WHERE key = %s)"
         params.append(filters.source_key)
     return sql, params
 
@@ -59,7 +61,7 @@ class SqliteLexicalSearcher:
         sql = (
             f"SELECT f.rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} f "
             f"JOIN kb_question q ON q.id = f.rowid "
-            f"WHERE {TABLE} MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
+            f"WHERE {TABLE} MATCH %s AND {where} ORDER BY score DESC LIMIT %s"
         )
         with connection.cursor() as cur:
             cur.execute(sql, [match, *params, k])  # type: ignore[list-item]
@@ -72,10 +74,10 @@ class SqliteLexicalSearcher:
         match = fts_query(query)
         if not match or not question_ids:
             return {}
-        marks = ",".join("?" for _ in question_ids)
+        marks = ",".join("%s" for _ in question_ids)
         sql = (
-            f"SELECT rowid, snippet({TABLE}, 3, ?, ?, '…', ?) FROM {TABLE} "
-            f"WHERE {TABLE} MATCH ? AND rowid IN ({marks})"
+            f"SELECT rowid, snippet({TABLE}, 3, %s, %s, '…', %s) FROM {TABLE} "
+            f"WHERE {TABLE} MATCH %s AND rowid IN ({marks})"
         )
         with connection.cursor() as cur:
             cur.execute(sql, [MARK_OPEN, MARK_CLOSE, tokens, match, *question_ids])
@@ -101,10 +103,11 @@ def lexical_index(*, question_ids: Iterable[int]) -> int:
             )
         ]
         with connection.cursor() as cur:
-            marks = ",".join("?" for _ in chunk)
+            marks = ",".join("%s" for _ in chunk)
             cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
             cur.executemany(
-                f"INSERT INTO {TABLE}(rowid, title, focus, body, answers) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {TABLE}(rowid, title, focus, body, answers) "
+                "VALUES (%s, %s, %s, %s, %s)",
                 rows,
             )
         written += len(rows)
@@ -117,7 +120,7 @@ def lexical_remove(*, question_ids: Iterable[int]) -> None:
     with connection.cursor() as cur:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            marks = ",".join("?" for _ in chunk)
+            marks = ",".join("%s" for _ in chunk)
             cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
 
 

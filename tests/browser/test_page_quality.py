@@ -19,6 +19,9 @@ PAGES = {
     "category": "/c/pregnancy/",
     "topics": "/topics/",
     "search": "/search/?q=back+pain",
+    "ask": "/ask/?q=my+lower+back+hurts%2C+I%27m+4+months+pregnant",
+    "ask, urgent": "/ask/?q=sudden+chest+pain+and+sweating",
+    "ask, low confidence": "/ask/?q=asdf+qwer",
     "not found": "/q/no-such-question/",
 }
 
@@ -38,7 +41,7 @@ def test_axe_finds_no_serious_or_critical_violation(page: Any, site_url: str, na
     assert len(result["passes"]) > 10  # axe really ran its rules on the page
 
 
-@pytest.mark.parametrize("name", ["article", "home"])
+@pytest.mark.parametrize("name", ["article", "home", "ask"])
 def test_lighthouse_scores_at_least_95_in_every_category(site_url: str, name: str) -> None:
     cli = node_tool("lighthouse", "cli", "index.js")
     flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
