@@ -106,6 +106,146 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(application, host=host, port=port, threads=threads, ident="healthqa")
 
 
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index (full text, vectors, related questions) from the database."""
+    setup_django()
+    migrate()
+    from healthqa.search.indexing import search_reindex
+
+    click.echo(search_reindex(progress=True).summary())
+
+
+@main.command()
+@click.argument("question")
+@click.option("--top", "-k", default=5, show_default=True, type=click.IntRange(1, 50),
+              help="How many answered questions to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/ask.")
+def ask(question: str, top: int, as_json: bool) -> None:
+    """Find the answered questions that cover QUESTION, with answers, sources and confidence."""
+    setup_django()
+    import json
+
+    from healthqa.ask.services import DISCLAIMER, EXPERTS_MESSAGE, AskInputError, ask_question
+    from healthqa.search.vectors import IndexMismatch
+
+    try:
+        result = ask_question(text=question, k=top)
+    except (AskInputError, IndexMismatch) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        from healthqa.kb.api import _ask_out  # the API's own rendering: one JSON shape
+
+        click.echo(json.dumps(_ask_out(result), indent=2, ensure_ascii=False))
+        return
+    blocks = []
+    if result.urgent.urgent:
+        blocks.append("\n".join([result.urgent.headline, *result.urgent.guidance]))
+    if result.low_confidence:
+        blocks.append(f"{result.message}\n{EXPERTS_MESSAGE}\nThe closest questions we have:")
+    for rank, hit in enumerate(result.hits, start=1):
+        q = hit.question
+        lines = [f"{rank}. {q.title}  [{hit.confidence_label}, match {hit.match:.2f}]"]
+        if hit.answers and q.excerpt:
+            lines.append(f"   {q.excerpt}")
+        elif hit.answer_at_source:
+            lines.append(f"   answer at the source: {q.source_url}")
+        if q.source:
+            licence = f" · licence: {q.source.license_name}" if q.source.license_name else ""
+            lines.append(f"   source: {q.source.name}{licence}")
+        blocks.append("\n".join(lines))
+    click.echo("\n\n".join([*blocks, DISCLAIMER]))
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file of 'qid<TAB>text' lines to run in one batch.")
+@click.option("--top", "-k", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Results per query.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid",
+              show_default=True, help="hybrid ranks exactly as /ask does.")
+@click.option("--format", "fmt", type=click.Choice(["text", "trec"]), default=None,
+              help="Output format [default: text for one query, trec for --queries].")
+@click.option("--tag", default=None, help="Run tag of TREC lines [default: healthqa-MODE].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def search(query: str | None, queries: Path | None, top: int, mode: str, fmt: str | None,
+           tag: str | None, output: Path | None) -> None:
+    """Search for QUERY, or run every query of a --queries file (e.g. as a TREC run)."""
+    if (query is None) == (queries is None):
+        raise click.UsageError("give either a QUERY or --queries FILE")
+    setup_django()
+    from healthqa.evaluation.runner import search_run
+    from healthqa.evaluation.trec import TrecFormatError, queries_read, run_write
+    from healthqa.search.vectors import IndexMismatch
+
+    if queries is not None:
+        try:
+            batch = queries_read(path=queries)
+        except TrecFormatError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not batch:
+            raise click.ClickException(f"{queries}:1: no queries: expected 'qid<TAB>text' lines")
+    else:
+        batch = {"1": query or ""}
+    try:
+        run = search_run(queries=batch, kind=mode, k=top, progress=queries is not None
+                         and sys.stderr.isatty())
+    except IndexMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    out = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
+    try:
+        if (fmt or ("trec" if queries is not None else "text")) == "trec":
+            run_write(run={q: [(h.external_id, h.score) for h in hits] for q, hits in run.items()},
+                      tag=tag or f"healthqa-{mode}", out=out)
+        else:
+            for qid, hits in run.items():
+                if queries is not None:
+                    out.write(f"{qid}\t{batch[qid]}\n")
+                if not hits:
+                    out.write("   no results\n")
+                for rank, h in enumerate(hits, start=1):
+                    out.write(f"{rank:>3}. {h.score:7.3f}  {h.title}  [{h.external_id}]\n")
+    finally:
+        if output:
+            out.close()
+
+
+@main.command(name="eval")
+@click.option("--medquad", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/medquad"), show_default=True,
+              help="The MedQuAD folder the dev set is built from (imported in this database).")
+@click.option("--rqe", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/rqe-amia2016"), show_default=True,
+              help="The folder holding rqe-train.xml and rqe-validation.xml.")
+@click.option("--size", default=1000, show_default=True, type=click.IntRange(2),
+              help="Dev-set queries.")
+@click.option("--seed", default=13, show_default=True, type=int, help="Dev-set seed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Where the dev set, runs and report go "
+              "[default: $HEALTHQA_DATA_DIR/evaluation].")
+@click.option("--tune", is_flag=True,
+              help="Also grid-search the fusion weights on the tuning half (a few minutes).")
+def eval_(medquad: Path, rqe: Path, size: int, seed: int, out_dir: Path | None,
+          tune: bool) -> None:
+    """Measure lexical, dense and fused search on a MedQuAD dev set, and the match on RQE."""
+    setup_django()
+    from healthqa.config.declared import setting
+    from healthqa.evaluation.runner import NotImported, evaluation_run
+    from healthqa.search.vectors import IndexMismatch
+
+    out_dir = out_dir or Path(setting("HEALTHQA_DATA_DIR")) / "evaluation"
+    try:
+        result = evaluation_run(medquad_dir=medquad, rqe_dir=rqe, out_dir=out_dir, size=size,
+                                seed=seed, progress=sys.stderr.isatty(), tune=tune,
+                                echo=lambda m: click.echo(m, err=True))
+    except (NotImported, ValueError, IndexMismatch) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.markdown)
+    click.echo(f"written to {result.report_path}", err=True)
+
+
 @main.command(name="settings")
 def settings_list() -> None:
     """List every HEALTHQA_* setting with its current value and help."""
@@ -124,6 +264,33 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["healthqa manage", *args])
+
+
+def cli_reference() -> str:
+    """The Markdown of docs/cli.md: every command's help, as the commands print it."""
+    lines = ["# Command-line reference", "",
+             "Generated from the commands themselves: `healthqa cli-reference > docs/cli.md`.",
+             "tests/cli/test_reference.py fails when this file is out of date.", ""]
+
+    def walk(command: click.Command, name: str, parent: click.Context | None) -> None:
+        if command.hidden:
+            return
+        ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100,
+                            max_content_width=100)
+        lines.extend([f"## `{ctx.command_path}`", "", "```text",
+                      command.get_help(ctx).rstrip(), "```", ""])
+        if isinstance(command, click.Group):
+            for sub in sorted(command.commands):
+                walk(command.commands[sub], sub, ctx)
+
+    walk(main, "healthqa", None)
+    return "\n".join(lines)
+
+
+@main.command(name="cli-reference", hidden=True)
+def cli_reference_print() -> None:
+    """Print docs/cli.md."""
+    click.echo(cli_reference(), nl=False)
 
 
 if __name__ == "__main__":

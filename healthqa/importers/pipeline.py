@@ -16,7 +16,7 @@ from tqdm import tqdm
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.selectors import category_tree_clear
 from healthqa.kb.services import WriteCounts, questions_import
-from healthqa.search.indexing import related_refresh
+from healthqa.search.indexing import related_refresh, search_index_bulk
 
 # Errors that mean "this data cannot be written" (the unit is reported and skipped); anything
 # else (a locked or full database, Ctrl+C) stops the run with the current batch rolled back.
@@ -81,22 +81,25 @@ def import_units(
     pending = 0
     bar = tqdm(total=total, unit=unit_name, desc=f"{kind} import", disable=not progress)
     try:
-        for unit in units:
-            bar.update(1)
-            if isinstance(unit, UnitError):
-                report.errors.append((unit.path, unit.reason))
-                if strict:
+        # The model embeds each batch in a background thread while the next one is written.
+        with search_index_bulk(progress=progress):
+            for unit in units:
+                bar.update(1)
+                if isinstance(unit, UnitError):
+                    report.errors.append((unit.path, unit.reason))
+                    if strict:
+                        _flush(batch, report, kind=kind, strict=strict)
+                        raise ImportAborted(f"stopped at {unit.path}: {unit.reason}", report)
+                    continue
+                if not unit.records:
+                    continue
+                if batch and pending + len(unit.records) > batch_size:
                     _flush(batch, report, kind=kind, strict=strict)
-                    raise ImportAborted(f"stopped at {unit.path}: {unit.reason}", report)
-                continue
-            if not unit.records:
-                continue
-            if batch and pending + len(unit.records) > batch_size:
-                _flush(batch, report, kind=kind, strict=strict)
-                batch, pending = [], 0
-            batch.append(unit)
-            pending += len(unit.records)
-        _flush(batch, report, kind=kind, strict=strict)
+                    batch, pending = [], 0
+                batch.append(unit)
+                pending += len(unit.records)
+            _flush(batch, report, kind=kind, strict=strict)
+            bar.close()
     finally:
         bar.close()
         category_tree_clear()

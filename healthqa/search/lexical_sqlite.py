@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -16,6 +17,7 @@ from healthqa.search.types import Hit, SearchFilters
 TABLE = "search_fts"
 # Column weights for bm25(), in table order (title, focus, question, answers). The title and
 # focus say what a question is about; answers are long and mention many things in passing.
+# Nine other settings tried on the dev set did no better (docs/evaluation.md).
 WEIGHTS = (6.0, 8.0, 2.0, 1.0)
 CREATE_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
@@ -47,13 +49,71 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[int | str]]:
     return sql, params
 
 
+# BM25 with ORDER BY scores every row that matches any word of an OR query: the work grows
+# with the words' document frequencies (about 3 us a matching row here; "symptoms" alone is
+# in 200k rows of the 1M benchmark corpus: 0.8 s). So a query keeps its rarest words while
+# their frequencies add up to at most POSTINGS_BUDGET rows; the words dropped are the most
+# common ones, whose idf is low anyway (the match score still sees the question type). A
+# query whose rarest word alone exceeds the budget keeps that word up to 5x the budget, and
+# gets no lexical hits above it (dense search still answers). Measured in docs/benchmarks.md.
+POSTINGS_BUDGET = 4000
+_FREQUENCY_TTL = 600.0  # seconds a word's document frequency is trusted
+_frequencies: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _doc_frequency(word: str, *, cap: int) -> int:
+    """How many rows contain the word (counted up to cap + 1), cached for a while."""
+    key = (connection.alias, word)
+    now = time.monotonic()
+    cached = _frequencies.get(key)
+    if cached is not None and now - cached[0] < _FREQUENCY_TTL:
+        return cached[1]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s "
+                    "LIMIT %s)", [f'"{word}"', cap + 1])
+        count = int(cur.fetchone()[0])
+    if len(_frequencies) > 100_000:
+        _frequencies.clear()
+    _frequencies[key] = (now, count)
+    return count
+
+
+def lexical_frequencies_forget() -> None:
+    """Forget the cached document frequencies (tests)."""
+    _frequencies.clear()
+
+
+def fts_query_bounded(text: str, *, budget: int = POSTINGS_BUDGET) -> str:
+    """fts_query() restricted to the query's rarest words, within the budget of rows scored."""
+    words = query_words(text)
+    if not words or budget <= 0:
+        return " OR ".join(f'"{w}"' for w in words)
+    hard_cap = 5 * budget
+    frequency = {w: _doc_frequency(w, cap=hard_cap) for w in words}
+    kept: set[str] = set()
+    total = 0
+    for word in sorted(words, key=lambda w: frequency[w]):
+        if frequency[word] == 0:
+            continue  # matches nothing
+        if kept and total + frequency[word] > budget:
+            break
+        if frequency[word] > hard_cap:
+            break
+        kept.add(word)
+        total += frequency[word]
+    return " OR ".join(f'"{w}"' for w in words if w in kept)
+
+
 class SqliteLexicalSearcher:
     """BM25 over the FTS5 index; scores are positive, higher is better."""
+
+    def __init__(self, *, budget: int = POSTINGS_BUDGET) -> None:
+        self.budget = budget  # 0: every word of the query, whatever it costs
 
     def search(
         self, query: str, *, k: int = 10, filters: SearchFilters | None = None
     ) -> list[Hit]:
-        match = fts_query(query)
+        match = fts_query_bounded(query, budget=self.budget)
         if not match:
             return []
         where, params = _filter_sql(filters)

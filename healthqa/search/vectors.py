@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -62,38 +66,61 @@ def _bump_generation(encoder: Encoder) -> None:
     IndexMeta.objects.update_or_create(key="generation", defaults={"value": uuid.uuid4().hex})
 
 
-def vectors_write(*, question_ids: Iterable[int], encoder: Encoder, batch_size: int = 128,
+def index_generation_bump() -> None:
+    """Mark the stored index as changed (after rows left it), so processes reload it."""
+    if IndexMeta.objects.filter(key="generation").exists():
+        IndexMeta.objects.filter(key="generation").update(value=uuid.uuid4().hex)
+
+
+def vectors_write(*, question_ids: Iterable[int], encoder: Encoder, batch_size: int = 64,
                   progress: bool = False) -> int:
-    """Embed these questions and store their vectors; returns how many were written."""
+    """Embed these questions and store their vectors; returns how many were written.
+
+    Inside vectors_background() (a bulk import) the texts go to the encoding thread instead
+    and the vectors are stored when that block ends; this returns 0 then.
+    """
     index_check(encoder=encoder)
     ids = list(question_ids)
-    rows = list(
-        Question.objects.filter(pk__in=ids).values_list(
-            "pk", "title", "focus", "focus_synonyms", "content_hash"
-        )
-    ) if len(ids) <= 30000 else _rows_chunked(ids)
+    rows = _rows_chunked(ids)
     if not rows:
         return 0
     texts = [question_text(title, focus, syn or []) for _, title, focus, syn, _ in rows]
+    background: _Background | None = getattr(_local, "background", None)
+    if background is not None and background.encoder is encoder:
+        background.submit([r[0] for r in rows], [r[4] for r in rows], texts)
+        return 0
     if progress:
         from tqdm import tqdm
 
         vectors = np.concatenate([
-            encoder.encode(texts[i : i + 2048], batch_size=batch_size)
-            for i in tqdm(range(0, len(texts), 2048), desc="embedding", unit_scale=2048,
+            encoder.encode(texts[i : i + 4096], batch_size=batch_size)
+            for i in tqdm(range(0, len(texts), 4096), desc="embedding", unit_scale=4096,
                           unit=" questions")
         ])
     else:
         vectors = encoder.encode(texts, batch_size=batch_size)
-    objs = [
-        QuestionVector(question_id=pk, vector=vec.astype(np.float32).tobytes(), content_hash=h)
-        for (pk, _, _, _, h), vec in zip(rows, vectors, strict=True)
-    ]
+    return _store([r[0] for r in rows], [r[4] for r in rows], vectors, encoder=encoder)
+
+
+def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: Encoder) -> int:
+    """Write vectors (replacing older ones) and start a new index generation."""
+    table = QuestionVector._meta.db_table
+    values = [(pk, vec.astype(np.float32).tobytes(), h)
+              for pk, h, vec in zip(ids, hashes, vectors, strict=True)]
     with transaction.atomic():
-        QuestionVector.objects.filter(question_id__in=[o.question_id for o in objs]).delete()
-        QuestionVector.objects.bulk_create(objs, batch_size=1000)
+        if connection.vendor == "sqlite":
+            # Plain SQL: building 47k model instances took longer than writing the rows.
+            with connection.cursor() as cur:
+                cur.executemany(f"INSERT OR REPLACE INTO {table} (question_id, vector, "
+                                "content_hash) VALUES (%s, %s, %s)", values)
+        else:
+            QuestionVector.objects.bulk_create(
+                [QuestionVector(question_id=pk, vector=v, content_hash=h) for pk, v, h in values],
+                update_conflicts=True, unique_fields=["question"],
+                update_fields=["vector", "content_hash"], batch_size=1000,
+            )
         _bump_generation(encoder)
-    return len(objs)
+    return len(values)
 
 
 def _rows_chunked(ids: list[int]) -> list[tuple[int, str, str, list[str], str]]:
@@ -107,23 +134,209 @@ def _rows_chunked(ids: list[int]) -> list[tuple[int, str, str, list[str], str]]:
     return rows
 
 
+_local = threading.local()
+
+
+class _Background:
+    """Encoding threads fed by the importing thread, so the model runs while rows are written.
+
+    A MedQuAD import spends a third of its time in Python writing questions, on one core; the
+    model meanwhile has the other (and both once the writing is done). With ONNX Runtime each
+    thread has a single-threaded session of its own. The threads never touch the database:
+    the importing thread stores the vectors at the end.
+    """
+
+    def __init__(self, encoder: Encoder, batch_size: int) -> None:
+        self.encoder = encoder
+        self.batch_size = batch_size
+        self.queue: queue.SimpleQueue[tuple[list[int], list[str], list[str]] | None] = (
+            queue.SimpleQueue())
+        self.done: list[tuple[list[int], list[str], np.ndarray]] = []
+        self.submitted = 0
+        self.encoded = 0
+        self.cancelled = False
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
+        # MedQuAD asks the same question in several files: each distinct text is encoded once.
+        self.seen: dict[str, np.ndarray] = {}
+        from healthqa.search.encoder import OnnxEncoder, _available_cores
+
+        workers: list[Encoder] = [encoder]
+        if isinstance(encoder, OnnxEncoder):
+            workers = [encoder.with_threads(1) for _ in range(min(_available_cores(), 4))]
+        self.threads = [
+            threading.Thread(target=self._run, args=(worker,), name=f"healthqa-embedding-{i}",
+                             daemon=True)
+            for i, worker in enumerate(workers)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, ids: list[int], hashes: list[str], texts: list[str]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.submitted += len(ids)
+        self.queue.put((ids, hashes, texts))
+
+    def _run(self, worker: Encoder) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.cancelled or self.error is not None:
+                continue
+            ids, hashes, texts = item
+            try:
+                new = [t for t in dict.fromkeys(texts) if t not in self.seen]
+                if new:
+                    vectors = worker.encode(new, batch_size=self.batch_size)
+                    self.seen.update(zip(new, vectors, strict=True))
+                with self.lock:
+                    self.done.append((ids, hashes, np.stack([self.seen[t] for t in texts])))
+                    self.encoded += len(ids)
+                if len(self.seen) > 200_000:  # bounds memory on very large imports
+                    self.seen.clear()
+            except BaseException as exc:  # handed to the importing thread
+                self.error = exc
+
+    def _stop(self, timeout: float | None, *, progress: bool = False) -> None:
+        for _ in self.threads:
+            self.queue.put(None)  # each thread ends at its first None, after the work queued
+        if progress and self.encoded < self.submitted:
+            from tqdm import tqdm
+
+            with tqdm(total=self.submitted, initial=self.encoded, desc="embedding",
+                      unit=" questions") as bar:
+                while any(thread.is_alive() for thread in self.threads):
+                    self.threads[0].join(timeout=0.5)
+                    bar.update(self.encoded - bar.n)
+        for thread in self.threads:
+            thread.join(timeout=timeout)
+
+    def finish(self, *, progress: bool) -> list[tuple[list[int], list[str], np.ndarray]]:
+        """Wait for every submitted text (with a progress bar of the rest)."""
+        self._stop(None, progress=progress)
+        if self.error is not None:
+            raise self.error
+        return self.done
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._stop(30)
+
+
+@contextlib.contextmanager
+def vectors_background(*, encoder: Encoder, batch_size: int = 64, progress: bool = False
+                       ) -> Iterator[None]:
+    """Around a bulk import: embed in a background thread, store the vectors at the end.
+
+    Vectors are stored only for questions that still exist with the content they were
+    computed from; then every published question still without a vector (from this run, or
+    from an earlier one that was interrupted) is embedded, so none is ever left without.
+    """
+    if getattr(_local, "background", None) is not None:  # nested: the outer block stores
+        yield
+        return
+    background = _Background(encoder, batch_size)
+    _local.background = background
+    try:
+        yield
+    except Exception:
+        # The questions committed so far keep their vectors (a strict import stops early).
+        _local.background = None
+        _background_store(background.finish(progress=progress), encoder=encoder)
+        raise
+    except BaseException:  # Ctrl+C: stop encoding, keep what is done
+        _local.background = None
+        background.cancel()
+        _background_store(background.done, encoder=encoder)
+        raise
+    _local.background = None
+    _background_store(background.finish(progress=progress), encoder=encoder)
+    missing = vectors_missing()
+    if missing:
+        vectors_write(question_ids=missing, encoder=encoder, batch_size=batch_size,
+                      progress=progress)
+
+
+def _background_store(done: list[tuple[list[int], list[str], np.ndarray]], *,
+                      encoder: Encoder) -> None:
+    """Store the vectors of questions that still exist with the content they came from."""
+    ids = [pk for chunk_ids, _, _ in done for pk in chunk_ids]
+    current: dict[int, str] = {}
+    for i in range(0, len(ids), 20000):
+        current.update(Question.objects.filter(pk__in=ids[i : i + 20000]).values_list(
+            "pk", "content_hash"))
+    keep_ids: list[int] = []
+    keep_hashes: list[str] = []
+    keep_vectors: list[np.ndarray] = []
+    for chunk_ids, hashes, vectors in done:
+        for pk, h, vec in zip(chunk_ids, hashes, vectors, strict=True):
+            if current.get(pk) == h:
+                keep_ids.append(pk)
+                keep_hashes.append(h)
+                keep_vectors.append(vec)
+    if keep_ids:
+        _store(keep_ids, keep_hashes, np.stack(keep_vectors), encoder=encoder)
+
+
+def vectors_missing() -> list[int]:
+    """Ids of questions without a vector (an interrupted bulk import leaves some)."""
+    return list(Question.objects.filter(vector__isnull=True).values_list("pk", flat=True))
+
+
+class _FocusWords:
+    """Each row's focus and synonyms as word sets, computed on first use of a row.
+
+    Only the few hundred candidates of a query ever need them; computing them for all rows at
+    load time took longer than reading the vectors (about 40 s at a million questions).
+    """
+
+    def __init__(self, focus: list[str], synonyms: list[str | None]) -> None:
+        self._focus = focus
+        self._synonyms = synonyms
+        self._done: dict[int, tuple[frozenset[str], ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._focus)
+
+    def __getitem__(self, row: int) -> tuple[frozenset[str], ...]:
+        words = self._done.get(row)
+        if words is None:
+            words = self._done[row] = _focus_words(self._focus[row], self._synonyms[row])
+        return words
+
+
 @dataclass
 class VectorMatrix:
     """All published questions' vectors in memory with what filters need, row-aligned."""
 
     generation: str
-    ids: np.ndarray  # int64 question ids
+    ids: np.ndarray  # int64 question ids, ascending
     matrix: np.ndarray  # float32 (n, dim)
     category: np.ndarray  # int64
     source: np.ndarray  # int64, -1 when none
     has_answer: np.ndarray  # bool
-    row_of: dict[int, int]
     question_type: list[str]
-    focus_words: list[tuple[frozenset[str], ...]]  # the focus and each synonym, as word sets
+    focus_words: _FocusWords  # focus_words[row]: the focus and each synonym, as word sets
+    # The approximate-neighbour index of these rows (healthqa.search.ann), built on first use
+    # above ann.ANN_MIN_ROWS; carried over from the previous generation's matrix, if any.
+    ann: Any = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
         return int(self.ids.shape[0])
+
+    def rows_of(self, question_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows of these question ids (-1 for ids not in the matrix), by binary search."""
+        wanted = np.asarray(question_ids, dtype=np.int64)
+        if self.size == 0 or wanted.size == 0:
+            return np.full(wanted.shape, -1, dtype=np.int64)
+        rows = np.searchsorted(self.ids, wanted)
+        rows = np.minimum(rows, self.size - 1)
+        return np.where(self.ids[rows] == wanted, rows, -1)
+
+    @cached_property
+    def row_of(self) -> dict[int, int]:
+        """question id -> row (a dict; rows_of is cheaper for many ids at once)."""
+        return {int(q): i for i, q in enumerate(self.ids)}
 
 
 def _generation() -> str:
@@ -131,32 +344,65 @@ def _generation() -> str:
     return row or "0"
 
 
+_LOAD_SQL = (
+    "SELECT v.question_id, v.vector, q.category_id, COALESCE(q.source_id, -1), q.has_answer, "
+    "q.question_type, q.focus, q.focus_synonyms "
+    "FROM search_questionvector v JOIN kb_question q ON q.id = v.question_id "
+    "WHERE q.status = 'published' ORDER BY v.question_id"
+)
+_LOAD_CHUNK = 20000
+
+
 def _load(dim: int) -> VectorMatrix:
+    # Rows are streamed into preallocated arrays: a million rows fetched at once would hold
+    # the vectors twice (as bytes objects and in the matrix) plus a Python tuple per row.
     generation = _generation()
-    sql = (
-        "SELECT v.question_id, v.vector, q.category_id, COALESCE(q.source_id, -1), q.has_answer, "
-        "q.question_type, q.focus, q.focus_synonyms "
-        "FROM search_questionvector v JOIN kb_question q ON q.id = v.question_id "
-        "WHERE q.status = 'published' ORDER BY v.question_id"
-    )
     with connection.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    n = len(rows)
-    matrix = np.empty((n, dim), dtype=np.float32)
-    for i, row in enumerate(rows):
-        matrix[i] = np.frombuffer(bytes(row[1]), dtype=np.float32)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        cur.execute(
+            "SELECT COUNT(*) FROM search_questionvector v JOIN kb_question q "
+            "ON q.id = v.question_id WHERE q.status = 'published'"
+        )
+        capacity = int(cur.fetchone()[0]) + 1024  # rows written between the two queries
+        matrix = np.empty((capacity, dim), dtype=np.float32)
+        ids = np.empty(capacity, dtype=np.int64)
+        category = np.empty(capacity, dtype=np.int64)
+        source = np.empty(capacity, dtype=np.int64)
+        has_answer = np.empty(capacity, dtype=bool)
+        question_type: list[str] = []
+        focus: list[str] = []
+        synonyms: list[str | None] = []
+        interned: dict[str, str] = {}
+        n = 0
+        cur.execute(_LOAD_SQL)
+        while rows := cur.fetchmany(_LOAD_CHUNK):
+            end = n + len(rows)
+            if end > capacity:
+                capacity = max(end, capacity * 5 // 4)
+                for array in (matrix, ids, category, source, has_answer):
+                    array.resize((capacity, *array.shape[1:]), refcheck=False)
+            blob = b"".join(bytes(r[1]) for r in rows)
+            if len(blob) != len(rows) * dim * 4:
+                raise IndexMismatch(
+                    f"stored vectors are not all of dimension {dim}: run `healthqa reindex`"
+                )
+            matrix[n:end] = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), dim)
+            ids[n:end] = [r[0] for r in rows]
+            category[n:end] = [r[2] for r in rows]
+            source[n:end] = [r[3] for r in rows]
+            has_answer[n:end] = [bool(r[4]) for r in rows]
+            question_type.extend(interned.setdefault(r[5], r[5]) for r in rows)
+            focus.extend(r[6] for r in rows)
+            synonyms.extend(r[7] if r[7] not in ("[]", "") else None for r in rows)
+            n = end
     return VectorMatrix(
         generation=generation,
-        ids=ids,
-        matrix=matrix,
-        category=np.fromiter((r[2] for r in rows), dtype=np.int64, count=n),
-        source=np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
-        has_answer=np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=n),
-        row_of={int(q): i for i, q in enumerate(ids)},
-        question_type=[r[5] for r in rows],
-        focus_words=[_focus_words(r[6], r[7]) for r in rows],
+        ids=ids[:n].copy() if n < capacity else ids,
+        matrix=matrix[:n] if n < capacity else matrix,  # a view: no second copy of the vectors
+        category=category[:n].copy(),
+        source=source[:n].copy(),
+        has_answer=has_answer[:n].copy(),
+        question_type=question_type,
+        focus_words=_FocusWords(focus, synonyms),
     )
 
 
@@ -182,9 +428,17 @@ def vector_matrix(*, encoder: Encoder) -> VectorMatrix:
         current = _cache.get(connection.alias)
         if current is None or current.generation != generation:
             index_check(encoder=encoder)
+            previous = current
             current = _load(encoder.dim)
+            if previous is not None and previous.matrix.shape[1:] == current.matrix.shape[1:]:
+                current.ann = previous.ann  # brought up to date on first use (ann.py)
             _cache[connection.alias] = current
     return current
+
+
+def vector_matrix_is_current(m: VectorMatrix) -> bool:
+    """Whether `m` is this process's newest copy (not one a reload has replaced)."""
+    return _cache.get(connection.alias) is m
 
 
 def vector_matrix_forget() -> None:

@@ -1,0 +1,132 @@
+"""The engine over the evaluation toolkit: rankers, the RQE match score, `healthqa eval`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from healthqa.cli import main
+from healthqa.evaluation.rqe import RqePair
+from healthqa.evaluation.runner import (
+    HELD_OUT,
+    TUNING,
+    devset_halves,
+    evaluation_run,
+    rqe_match_score,
+    rqe_scorer,
+)
+from healthqa.evaluation.trec import run_read
+from healthqa.importers.api import medquad_import
+from healthqa.kb.models import Question
+from healthqa.search.engine import searcher
+from healthqa.search.vectors import vector_matrix_forget
+from tests.evaluation.crafted_kb import crafted_kb_write
+
+pytestmark = pytest.mark.django_db
+
+RQE = """<?xml version="1.0" encoding="UTF-8"?>
+<pairs>
+<pair pid="1" value="true"><chq>Gout. how do they treat it</chq>
+<faq>What are the treatments for gout?</faq></pair>
+<pair pid="2" value="false"><chq>Gout. how do they treat it</chq>
+<faq>What is migraine?</faq></pair>
+<pair pid="3" value="true"><chq>my son wheezes at night, is it asthma</chq>
+<faq>What are the symptoms of asthma?</faq></pair>
+<pair pid="4" value="false"><chq>my son wheezes at night, is it asthma</chq>
+<faq>How is glaucoma treated?</faq></pair>
+</pairs>
+"""
+
+
+@pytest.fixture
+def rqe_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "rqe"
+    folder.mkdir()
+    for name in ("rqe-train.xml", "rqe-validation.xml"):
+        (folder / name).write_text(RQE, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def imported_tiny_medquad(tiny_medquad: Path) -> Path:
+    vector_matrix_forget()
+    report = medquad_import(path=tiny_medquad)
+    assert not report.errors
+    return tiny_medquad
+
+
+def test_the_rqe_match_score_is_the_match_ask_gives_a_question_whose_text_shows_its_type(
+) -> None:
+    vector_matrix_forget()
+    crafted_kb_write()
+    chq = "how is gout treated, my father has it"
+    hits = searcher("hybrid").search(chq, k=20)
+    for title in ("What are the treatments for Gout?", "What are the symptoms of Asthma?"):
+        hit = next(h for h in hits if Question.objects.get(pk=h.question_id).title == title)
+        assert rqe_match_score(chq=chq, faq=title) == pytest.approx(hit.match, abs=1e-6)
+
+
+def test_the_batched_rqe_scorer_gives_the_same_scores_as_one_pair_at_a_time() -> None:
+    pairs = [RqePair(pid="1", chq="Gout. how do they treat it", faq="Treating gout?",
+                     label=True, type=None),
+             RqePair(pid="2", chq="signs of asthma", faq="What is glaucoma?", label=False,
+                     type=None)]
+    score = rqe_scorer(pairs=pairs)
+    for p in pairs:
+        assert score(p.chq, p.faq) == pytest.approx(rqe_match_score(chq=p.chq, faq=p.faq))
+
+
+def test_the_dev_set_halves_alternate_in_pairs_so_each_half_has_its_share_of_stories(
+        tiny_medquad: Path, tmp_path: Path) -> None:
+    from healthqa.evaluation.devset import devset_build, devset_load
+
+    devset_build(medquad_dir=tiny_medquad, out_dir=tmp_path, size=8)
+    devset = devset_load(folder=tmp_path)
+    halves = devset_halves(devset=devset)
+    assert sorted(halves[TUNING].queries) == ["d0001", "d0002", "d0005", "d0006"]
+    assert sorted(halves[HELD_OUT].queries) == ["d0003", "d0004", "d0007", "d0008"]
+    for half in halves.values():
+        stories = [q for q in half.queries if "story" in devset.transformations[q]]
+        assert len(stories) == 2  # the dev set tells a story around every odd-numbered query
+
+
+def test_an_evaluation_run_writes_the_dev_set_the_runs_and_the_tables(
+        imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    result = evaluation_run(medquad_dir=imported_tiny_medquad, rqe_dir=rqe_dir, out_dir=out,
+                            size=6, seed=13)
+    assert (out / "devset" / "queries.tsv").exists()
+    assert result.report_path.read_text(encoding="utf-8") == result.markdown
+    assert set(result.devset.groups["all queries"]) == {"lexical", "dense", "fused"}
+    assert {h: r.groups["all queries"]["fused"].queries for h, r in result.halves.items()} == {
+        TUNING: 4, HELD_OUT: 2}  # queries 1, 2, 5, 6 and 3, 4
+    fused = run_read(path=out / "runs" / "fused.trec")
+    assert len(fused) == 6 and all(1 <= len(ranked) <= 10 for ranked in fused.values())
+    for heading in ("| ranking | MRR@10 | Recall@10 | nDCG@10 |", "| fused | ",
+                    "| transformation | queries | lexical | dense | fused |",
+                    "### RQE: consumer question / FAQ entailment",
+                    "| validation, given threshold | 4 |", f"| {HELD_OUT} | 2 | fused |"):
+        assert heading in result.markdown
+    assert result.rqe is not None and result.rqe.validation_pairs == 4
+
+
+def test_the_eval_command_prints_the_tables_and_names_the_report_file(
+        imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [
+        "eval", "--medquad", str(imported_tiny_medquad), "--rqe", str(rqe_dir),
+        "--size", "4", "--out", str(tmp_path / "eval")])
+    assert result.exit_code == 0, result.output
+    assert "## healthqa evaluation (dev set: 4 queries, seed 13)" in result.output
+    assert f"written to {tmp_path / 'eval' / 'evaluation.md'}" in result.output
+
+
+def test_the_eval_command_says_to_import_medquad_first_when_the_database_lacks_it(
+        tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [
+        "eval", "--medquad", str(tiny_medquad), "--rqe", str(rqe_dir), "--size", "4",
+        "--out", str(tmp_path / "eval")])
+    assert result.exit_code == 1
+    assert "source questions are not in this database" in result.output
+    assert "run `healthqa import medquad PATH` first" in result.output
