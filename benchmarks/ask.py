@@ -223,12 +223,15 @@ def graph_quality(m: Any, vectors: Any, texts: list[str], hybrid: Any) -> dict[s
     ann = ann_index(m)
     recall10: list[float] = []
     recall100: list[float] = []
-    for vector in vectors:
-        exact = set(m.ids[_top(m.matrix @ vector, 100)].tolist())
-        exact10 = set(m.ids[_top(m.matrix @ vector, 10)].tolist())
-        found = ann.search(vector, 100)
-        recall100.append(len(exact & set(found.tolist())) / 100)
-        recall10.append(len(exact10 & set(ann.search(vector, 10).tolist())) / 10)
+    for start in range(0, vectors.shape[0], 100):  # exact top 100 by one matrix product
+        block = vectors[start : start + 100]
+        sims = block @ m.matrix.T
+        for i, vector in enumerate(block):
+            exact = m.ids[_top(sims[i], 100)]
+            found = ann.search(vector, 100)
+            recall100.append(len(set(exact.tolist()) & set(found.tolist())) / 100)
+            found10 = ann.search(vector, 10)
+            recall10.append(len(set(exact[:10].tolist()) & set(found10.tolist())) / 10)
     exact_searcher = HybridSearcher(lexical=hybrid.lexical, dense=DenseSearcher(
         encoder=hybrid.dense.encoder, ann_min_rows=10**12))
     same = 0

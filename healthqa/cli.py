@@ -134,9 +134,9 @@ def ask(question: str, top: int, as_json: bool) -> None:
     except (AskInputError, IndexMismatch) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        from healthqa.kb.api import _ask_out  # the API's own rendering: one JSON shape
+        from healthqa.kb.api import ask_out  # the API's own rendering: one JSON shape
 
-        click.echo(json.dumps(_ask_out(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(ask_out(result), indent=2, ensure_ascii=False))
         return
     blocks = []
     if result.urgent.urgent:

@@ -329,7 +329,7 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
     }
 
 
-def _ask_out(result: AskResult) -> dict[str, Any]:
+def ask_out(result: AskResult) -> dict[str, Any]:
     triage = result.urgent
     return {
         "question": result.text,
@@ -362,7 +362,7 @@ def _ask_out(result: AskResult) -> dict[str, Any]:
 
 def _ask(text: str, k: int, filters: Any) -> dict[str, Any]:
     chosen = _filters_or_404(filters)
-    return _ask_out(ask_question(text=text, k=k, filters=chosen.filters))
+    return ask_out(ask_question(text=text, k=k, filters=chosen.filters))
 
 
 @api.get(

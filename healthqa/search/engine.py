@@ -20,12 +20,18 @@ def encoder() -> Encoder:
     return get_encoder(setting("HEALTHQA_ENCODER"))
 
 
-def lexical_searcher() -> Searcher:
-    """BM25 for this database's vendor."""
+def lexical_searcher(*, candidates: bool = False) -> Searcher:
+    """BM25 for this database's vendor; `candidates`: the lexical leg of the hybrid, which
+    may leave out a query's most common words sooner (dense search covers them)."""
     if connection.vendor == "sqlite":
-        from healthqa.search.lexical_sqlite import SqliteLexicalSearcher
+        from healthqa.search.lexical_sqlite import (
+            CANDIDATES_POSTINGS_BUDGET,
+            POSTINGS_BUDGET,
+            SqliteLexicalSearcher,
+        )
 
-        return SqliteLexicalSearcher()
+        return SqliteLexicalSearcher(
+            budget=CANDIDATES_POSTINGS_BUDGET if candidates else POSTINGS_BUDGET)
     raise NotImplementedError(f"no lexical search backend for {connection.vendor} yet")
 
 
@@ -41,7 +47,7 @@ def searcher(kind: str = "hybrid") -> Searcher:
             elif kind == "dense":
                 built = dense
             elif kind == "hybrid":
-                built = HybridSearcher(lexical=lexical_searcher(), dense=dense)
+                built = HybridSearcher(lexical=lexical_searcher(candidates=True), dense=dense)
             else:
                 raise ValueError(f"unknown searcher {kind!r}: hybrid, lexical or dense")
             _searchers[key] = built

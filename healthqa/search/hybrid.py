@@ -85,8 +85,10 @@ class DenseSearcher:
             return m, rows, sims[rows]
         allowed = m.size if mask is None else int(np.count_nonzero(mask))
         if allowed >= _ANN_MIN_SHARE * m.size:
-            fetch = min(m.size, int(count * (m.size / max(allowed, 1)) * _ANN_OVERFETCH)
-                        if mask is not None else count)
+            # A few more than asked even unfiltered: the graph ranks by half-precision
+            # vectors, so rows near the k-th may swap; the exact rescoring puts them right.
+            share = m.size / max(allowed, 1) if mask is not None else 1.0
+            fetch = min(m.size, int(count * share * _ANN_OVERFETCH) + 10)
             rows = m.rows_of(ann_index(m).search(vector, fetch))
             rows = rows[rows >= 0]
             if mask is not None:

@@ -116,9 +116,11 @@ def test_the_eval_command_prints_the_tables_and_names_the_report_file(
         imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [
         "eval", "--medquad", str(imported_tiny_medquad), "--rqe", str(rqe_dir),
-        "--size", "4", "--out", str(tmp_path / "eval")])
+        "--size", "4", "--out", str(tmp_path / "eval"), "--tune"])
     assert result.exit_code == 0, result.output
     assert "## healthqa evaluation (dev set: 4 queries, seed 13)" in result.output
+    assert "### Fusion weights: grid of 1,764 on the tuning half" in result.output
+    assert "| before tuning | 0.1 | 0.06 | 0.12 | 0.25 |" in result.output
     assert f"written to {tmp_path / 'eval' / 'evaluation.md'}" in result.output
 
 
