@@ -124,8 +124,6 @@ STATIC_ROOT = DATA_DIR / "static"
 # Static files are served from the packages (WHITENOISE_USE_FINDERS); the folder only has to
 # exist for `manage collectstatic` and so whitenoise does not warn about it.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Django 6 makes https the default scheme of URL form fields; opt in now.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -117,8 +117,9 @@ def test_loading_the_hits_costs_the_same_few_queries_however_many_there_are(kb: 
         assert len(result.hits) == k
         counts.append(len(queries))
     assert counts[0] == counts[1] == counts[2]
-    # the index generation, BM25, the questions, their answers
-    assert counts[0] <= 4, [q["sql"][:80] for q in queries.captured_queries]
+    # the index generation, BM25 (ranked in the FTS table, then the published check), the
+    # questions, their answers; words' document frequencies are cached after the first ask
+    assert counts[0] <= 5, [q["sql"][:80] for q in queries.captured_queries]
 
 
 @pytest.mark.usefixtures("real_model")
