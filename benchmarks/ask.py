@@ -138,7 +138,8 @@ def measure(kind: str, folder: Path, queries_file: Path) -> dict[str, Any]:
     from healthqa.search.vectors import vector_matrix
 
     queries = json.loads(queries_file.read_text())
-    out: dict[str, Any] = {"kind": kind, "queries": len(queries)}
+    out: dict[str, Any] = {"kind": kind, "queries": len(queries),
+                           "load_at_start": list(os.getloadavg())}
     enc = encoder()
     t = time.perf_counter()
     enc.encode(["warm up the model"])
@@ -148,7 +149,8 @@ def measure(kind: str, folder: Path, queries_file: Path) -> dict[str, Any]:
     out["vectors_load_s"] = round(time.perf_counter() - t, 2)
     out["questions"] = m.size
     uses_graph = m.size >= ANN_MIN_ROWS
-    out["dense_method"] = "HNSW graph (usearch)" if uses_graph else "exact numpy scan"
+    out["dense_method"] = ("HNSW graph (usearch)" if uses_graph
+                           else "exact numpy scan")
     if uses_graph:
         t = time.perf_counter()
         ann_index(m)
@@ -165,15 +167,19 @@ def measure(kind: str, folder: Path, queries_file: Path) -> dict[str, Any]:
         ask_question(text=text)
         lexical.search(text, k=10)
     timings: dict[str, list[float]] = {name: [] for name in (
-        "ask", "encode", "lexical", "dense_search", "fts5_bare", "numpy_bruteforce")}
+        "ask", "ask_cpu", "encode", "lexical", "dense_search", "fts5_bare",
+        "numpy_bruteforce")}
     words = []
     vectors = []
     with connection.cursor() as cur:
         for text in texts:
             words.append(len(text.split()))
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             ask_question(text=text)
             timings["ask"].append(_ms(time.perf_counter() - t))
+            # CPU time of all this process's threads: wall time well above it means the
+            # cores were busy with something else (the machine is shared).
+            timings["ask_cpu"].append(_ms(time.process_time() - cpu))
             t = time.perf_counter()
             vector = enc.encode([text])[0]
             timings["encode"].append(_ms(time.perf_counter() - t))
@@ -274,7 +280,9 @@ def markdown(results: dict[str, Any]) -> str:
 
     row("questions", [f"{results[k]['questions']:,}" for k in kinds])
     row("dense search", [results[k]["dense_method"] for k in kinds])
-    for name, label in (("ask", "**ask** (ask_question)"), ("encode", "query encoding"),
+    for name, label in (("ask", "**ask** (ask_question)"),
+                        ("ask_cpu", "ask, CPU time of the process (both cores)"),
+                        ("encode", "query encoding"),
                         ("lexical", "lexical only (BM25, k=10)"),
                         ("dense_search", "dense only (given the vector, k=10)"),
                         ("fts5_bare", "baseline: bare FTS5 MATCH … ORDER BY rank LIMIT 10"),
@@ -308,6 +316,9 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{build['database_build_s']} ({build['synthetic_rows_per_s']:,}) · "
                 f"{build.get('graph_build_s', '–')} ({build.get('graph_rows_per_s', '–'):,})"
                 if kk == k else "" for kk in kinds])
+    row("load average during the run (start → end)", [
+        f"{results[k]['load_at_start'][0]:.1f} → {results[k]['load_at_end'][0]:.1f}"
+        for k in kinds])
     lines.append("")
     lines.append(f"queries: {results[kinds[0]]['queries']} MedQuAD dev-set queries (seed 13); "
                  f"machine: {results['machine']}")

@@ -35,7 +35,7 @@ from healthqa.search.vectors import VectorMatrix, vector_matrix, vector_matrix_i
 
 log = logging.getLogger(__name__)
 
-# Exact scan up to here: scanning costs ~4 ms a query at MedQuAD's 47k rows and grows with
+# Exact scan up to here: scanning costs ~3 ms a query at MedQuAD's 47k rows and grows with
 # the rows (the float32 numpy product: 77 ms at 1M); the graph answers in ~3 ms at 1M but
 # costs memory (0.9 GB at 1M) and a build (1.5k rows/s on the 2 shared cores), which small
 # sites are spared.

@@ -334,11 +334,6 @@ class VectorMatrix:
         return np.where(self.ids[rows] == wanted, rows, -1)
 
     @cached_property
-    def matrix_f16(self) -> np.ndarray:
-        """A half-precision copy of the vectors, for scanning at half the memory traffic."""
-        return self.matrix.astype(np.float16)
-
-    @cached_property
     def row_of(self) -> dict[int, int]:
         """question id -> row (a dict; rows_of is cheaper for many ids at once)."""
         return {int(q): i for i, q in enumerate(self.ids)}
