@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 # sites are spared.
 ANN_MIN_ROWS = 200_000
 # HNSW parameters (Malkov & Yashunin 2016): M=16 links per node, efConstruction=128, a
-# query-time ef of 256. On the 1M benchmark corpus (600 dev-set queries) recall against
-# exact search was 0.982 at 10 and 0.970 at 100, and the ask top 10 was the same as with
-# an exact scan for 189 of 200 queries (overlap 0.99): docs/benchmarks.md.
+# query-time ef of 384. On the 1M benchmark corpus (600 dev-set queries) recall against
+# exact search was 0.986 at 10 and 0.979 at 100 (0.982 / 0.970 at ef=256), and the ask top
+# 10 was the same as with an exact scan for 192 of 200 queries: docs/benchmarks.md.
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 384
