@@ -6,22 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from healthqa.kb.models import Question
 from healthqa.search import encoder as encoder_module
 from healthqa.search.encoder import OnnxEncoder
 from healthqa.search.vectors import vector_matrix_forget
-from tests.kb.conftest import KB, RECORDS, fresh_read_caches, import_records  # noqa: F401
+from tests.kb.conftest import KB, fresh_read_caches, import_records, kb  # noqa: F401
 from tests.search.conftest import minilm_onnx, onnx_cache_dir  # noqa: F401
-
-
-@pytest.fixture
-def kb(db: None) -> KB:
-    """Ten questions in three categories, one a draft and one answered only at its source."""
-    import_records(RECORDS)
-    by_id = {q.external_id: q for q in Question.objects.select_related("category", "source")}
-    return KB(**{
-        name: by_id[f"pages/{name.replace('_', '-')}"] for name in KB.__dataclass_fields__
-    })
 
 
 @pytest.fixture
