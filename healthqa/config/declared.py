@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HEALTHQA_API_MAX_PAGE_SIZE", "100", "Largest page size the JSON API accepts."),
     Setting("HEALTHQA_ENCODER", "minilm-onnx",
             "Sentence encoder: minilm-onnx (default), minilm-torch, or hashing (tests only)."),
+    Setting("HEALTHQA_MODEL_DIR", "",
+            "Folder for the model graph exported once from the packaged weights (90 MB), "
+            "shared by every data folder; empty means $XDG_CACHE_HOME/healthqa/models "
+            "(~/.cache/healthqa/models)."),
     Setting("HEALTHQA_LOG_LEVEL", "INFO", "Log level for the healthqa loggers."),
 )
 

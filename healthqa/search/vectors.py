@@ -16,7 +16,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from healthqa.kb.models import Question
-from healthqa.search.encoder import Encoder
+from healthqa.search.encoder import DEFAULT_BATCH_SIZE, Encoder
 from healthqa.search.models import IndexMeta, QuestionVector
 from healthqa.search.text import stem_words
 
@@ -72,8 +72,8 @@ def index_generation_bump() -> None:
         IndexMeta.objects.filter(key="generation").update(value=uuid.uuid4().hex)
 
 
-def vectors_write(*, question_ids: Iterable[int], encoder: Encoder, batch_size: int = 64,
-                  progress: bool = False) -> int:
+def vectors_write(*, question_ids: Iterable[int], encoder: Encoder,
+                  batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False) -> int:
     """Embed these questions and store their vectors; returns how many were written.
 
     Inside vectors_background() (a bulk import) the texts go to the encoding thread instead
@@ -223,8 +223,8 @@ class _Background:
 
 
 @contextlib.contextmanager
-def vectors_background(*, encoder: Encoder, batch_size: int = 64, progress: bool = False
-                       ) -> Iterator[None]:
+def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE,
+                       progress: bool = False) -> Iterator[None]:
     """Around a bulk import: embed in a background thread, store the vectors at the end.
 
     Vectors are stored only for questions that still exist with the content they were

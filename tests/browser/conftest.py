@@ -53,7 +53,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real healthqa server over a fresh SQLite database with the demo content."""
     data_dir = tmp_path_factory.mktemp("site")
     # The site's own encoder, not the tests' hashing stand-in: /ask is judged as readers get
-    # it. The demo import exports the ONNX graph into the data folder once (about 15 s).
+    # it. The ONNX graph is exported once per test run into $HEALTHQA_MODEL_DIR.
     env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
            "HEALTHQA_ENCODER": "minilm-onnx"}
     env.pop("DJANGO_SETTINGS_MODULE", None)

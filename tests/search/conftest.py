@@ -1,7 +1,8 @@
-"""Encoders for search tests: the real model exported once per test session, in a temp folder."""
+"""Encoders for search tests: the real model exported once per test run, in a temp folder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,9 @@ from healthqa.search.encoder import HashingEncoder, OnnxEncoder, TorchEncoder
 
 
 @pytest.fixture(scope="session")
-def onnx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where this test session exports the ONNX graph (once: about 15 s)."""
-    return tmp_path_factory.mktemp("models")
+def onnx_cache_dir() -> Path:
+    """Where this test run exports the ONNX graph (once: about 8 s): tests/conftest.py's."""
+    return Path(os.environ["HEALTHQA_MODEL_DIR"])
 
 
 @pytest.fixture(scope="session")

@@ -140,6 +140,17 @@ def test_the_onnx_export_is_cached_and_reused(
     assert not list(onnx_cache_dir.glob(".*.tmp"))
 
 
+def test_the_graph_is_cached_outside_the_data_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HEALTHQA_MODEL_DIR", str(tmp_path / "models"))
+    assert onnx_export.models_dir() == tmp_path / "models"
+    monkeypatch.delenv("HEALTHQA_MODEL_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert onnx_export.models_dir() == tmp_path / "cache" / "healthqa" / "models"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert onnx_export.models_dir() == tmp_path / "home" / ".cache" / "healthqa" / "models"
+
+
 def test_the_cache_key_follows_the_weights_and_the_exporter(monkeypatch) -> None:
     key = onnx_export.cache_key()
     assert onnx_export.weights_digest(minilm.model_dir() / "model.safetensors")[:16] in key

@@ -1,0 +1,60 @@
+"""Related-question candidates: the sampled threshold gives exactly the brute-force top list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from healthqa.search.related import (
+    CANDIDATES,
+    SAME_CATEGORY_BONUS,
+    UNANSWERED_PENALTY,
+    _Exact,
+)
+from healthqa.search.vectors import VectorMatrix, _FocusWords
+
+
+def matrix(n: int, *, seed: int = 3) -> VectorMatrix:
+    """n unit vectors in clusters (so neighbours are meaningful), with categories and gaps."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n // 50, 384)).astype(np.float32)
+    vectors = centres[rng.integers(0, centres.shape[0], n)]
+    vectors += 0.8 * rng.standard_normal((n, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return VectorMatrix(
+        generation="test", ids=np.arange(1, n + 1, dtype=np.int64), matrix=vectors,
+        category=rng.integers(0, 12, n), source=np.full(n, -1), has_answer=rng.random(n) > 0.2,
+        question_type=["information"] * n, focus_words=_FocusWords([""] * n, [None] * n),
+    )
+
+
+def brute_force(m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores = m.matrix[batch] @ m.matrix.T
+    scores -= np.float32(UNANSWERED_PENALTY) * ~m.has_answer
+    same = m.category[None, :] == m.category[batch][:, None]
+    scores[same] += np.float32(SAME_CATEGORY_BONUS)
+    scores[np.arange(batch.shape[0]), batch] = -np.inf
+    # Best first; equal scores in column order, as the stable sort of the real one gives.
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :CANDIDATES]
+    return order, np.take_along_axis(scores, order, axis=1)
+
+
+@pytest.mark.parametrize("kth", [None, 0])  # 0: the bar is too high, every row falls back
+def test_sampled_candidates_are_exactly_the_brute_force_ones(kth: int | None) -> None:
+    m = matrix(20_000)  # above 4 x the sample, so the threshold path runs
+    exact = _Exact(m)
+    if kth is not None:
+        exact.kth = kth
+    batch = np.arange(0, 20_000, 97)
+    got_rows, got_scores = exact(m, batch)
+    want_rows, want_scores = brute_force(m, batch)
+    np.testing.assert_array_equal(got_rows, want_rows)
+    np.testing.assert_allclose(got_scores, want_scores, rtol=0, atol=1e-6)
+
+
+def test_small_collections_score_every_row_exactly() -> None:
+    m = matrix(600)
+    batch = np.arange(0, 600, 7)
+    got_rows, _ = _Exact(m)(m, batch)
+    want_rows, _ = brute_force(m, batch)
+    np.testing.assert_array_equal(got_rows, want_rows)
