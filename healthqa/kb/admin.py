@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -13,6 +14,11 @@ from reversion.admin import VersionAdmin
 
 from healthqa.kb import selectors, services
 from healthqa.kb.models import Answer, Author, Category, Question, Source, Tag
+
+# A link typed without a scheme ("medlineplus.gov/gout") is read as https, Django 6's default.
+URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"},
+}
 
 
 @admin.register(Category)
@@ -31,6 +37,7 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "license_name"]
+    formfield_overrides = URL_FIELDS
     search_fields = ["name", "key"]
 
 
@@ -66,6 +73,7 @@ class QuestionAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["has_answer", "excerpt", "created_at", "updated_at", "published_at"]
     inlines = [AnswerInline]
+    formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "category", "status", "last_reviewed_at"]}),
         ("About", {"fields": ["focus", "focus_synonyms", "question_type", "tags", "is_demo"]}),

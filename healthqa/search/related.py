@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -12,6 +16,8 @@ from healthqa.search.ann import ANN_MIN_ROWS, ann_index
 from healthqa.search.encoder import Encoder
 from healthqa.search.models import RelatedQuestion
 from healthqa.search.vectors import VectorMatrix, vector_matrix
+
+_T = TypeVar("_T")
 
 RELATED = 12
 CANDIDATES = 120
@@ -77,6 +83,8 @@ class _Exact:
         # The sample's k-th best: about 3 x CANDIDATES of all n scores are above it.
         self.kth = min(max(int(self.sample.shape[0] * 3 * CANDIDATES / max(n, 1)), 1),
                        self.sample.shape[0] - 1)
+        # Below 4 x the sample every row is simply scored in full.
+        self.sampled = n > 4 * self.sample.shape[0]
 
     def __call__(self, m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n, b = m.size, batch.shape[0]
@@ -90,8 +98,7 @@ class _Exact:
         top_scores = np.full((b, max(want, 0)), -np.inf, dtype=np.float32)
         if want <= 0:
             return cands, top_scores
-        sampled = n > 4 * self.sample.shape[0]
-        if sampled:
+        if self.sampled:
             sample = scores[:, self.sample]
             np.add(sample, bonus, out=sample, where=m.category[self.sample] == own[:, None])
             cut = -np.partition(-sample, self.kth, axis=1)[:, self.kth]
@@ -114,7 +121,7 @@ class _Exact:
                 row_scores = values[bounds[i] : bounds[i + 1]]
             else:
                 row = scores[i]
-                if sampled:
+                if self.sampled:
                     row = row.copy()
                     np.add(row, bonus, out=row, where=m.category == own[i])
                 row_cols = np.argpartition(-row, want - 1)[:want]
@@ -122,6 +129,109 @@ class _Exact:
             order = np.argsort(-row_scores, kind="stable")[:want]
             cands[i], top_scores[i] = row_cols[order], row_scores[order]
         return cands, top_scores
+
+
+    def cuts(self, batch: np.ndarray) -> np.ndarray:
+        """Each row's bar: its kth best adjusted score over the sample (itself excluded)."""
+        m = self.m
+        sample = m.matrix[batch] @ m.matrix[self.sample].T
+        sample += self.penalty[self.sample]
+        np.add(sample, np.float32(SAME_CATEGORY_BONUS), out=sample,
+               where=m.category[self.sample] == m.category[batch][:, None])
+        sample[batch[:, None] == self.sample[None, :]] = -np.inf
+        return -np.partition(-sample, self.kth, axis=1)[:, self.kth]
+
+    def every_row(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(rows, candidates, scores) for all rows, block by block, as __call__ gives them,
+        with each product of two blocks computed once and read both ways: half the work.
+
+        Block [a, e) is scored against the columns from a on; its rows' scores against the
+        earlier columns were kept when those blocks were scored (only the ones above the
+        rows' bars: a few hundred per row).
+        """
+        m, n = self.m, self.m.size
+        want = min(CANDIDATES, n - 1)
+        bonus = np.float32(SAME_CATEGORY_BONUS)
+        starts = range(0, n, BLOCK)
+        cut = np.concatenate([self.cuts(np.arange(a, min(a + BLOCK, n))) for a in starts])
+        low = cut - bonus - 1e-6  # every score that passes with the bonus passes this
+        kept: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for a in starts:
+            e = min(a + BLOCK, n)
+            cosines = m.matrix[a:e] @ m.matrix[a:].T  # rows a..e against columns a..n
+            b = e - a
+            # The later rows against this block's columns: the same cosines read by column
+            # (with this block's penalties), each later row judged by its own bar.
+            if e < n:
+                later = cosines[:, b:] + self.penalty[a:e, None]
+                cols, rows, values = _passing(later, low[e:], cut[e:], m.category[a:e],
+                                              m.category[e:], bonus, by_column=True)
+                rows += e
+                owner = rows - rows % BLOCK
+                order = np.argsort(owner, kind="stable")
+                rows, cols, values, owner = rows[order], cols[order], values[order], owner[order]
+                edges = np.flatnonzero(np.diff(owner)) + 1
+                for r, c, v in zip(np.split(rows, edges), np.split(cols, edges),
+                                   np.split(values, edges), strict=True):
+                    if r.shape[0]:  # rows numbered within their block, as below
+                        start = int(r[0] - r[0] % BLOCK)
+                        kept.setdefault(start, []).append((r - start, c + a, v))
+            # This block's rows, against the columns from a on.
+            cosines += self.penalty[a:]
+            cosines[np.arange(b), np.arange(b)] = -np.inf  # a question and itself
+            rows, cols, values = _passing(cosines, low[a:e], cut[a:e], m.category[a:e],
+                                          m.category[a:], bonus)
+            parts = [*kept.pop(a, []), (rows, cols + a, values)]
+            rows = np.concatenate([p[0] for p in parts])
+            cols = np.concatenate([p[1] for p in parts])
+            values = np.concatenate([p[2] for p in parts])
+            yield (np.arange(a, e), *self._best(a, e, want, rows, cols, values))
+
+    def _best(self, a: int, e: int, want: int, rows: np.ndarray, cols: np.ndarray,
+              values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of block [a, e): its best `want` among the passing scores, best first,
+        equal scores in column order (as __call__); a row with too few falls back."""
+        b = e - a
+        cands = np.zeros((b, max(want, 0)), dtype=np.int64)
+        top = np.full((b, max(want, 0)), -np.inf, dtype=np.float32)
+        if want <= 0:
+            return cands, top
+        order = np.argsort(rows, kind="stable")
+        rows, cols, values = rows[order], cols[order], values[order]
+        bounds = np.searchsorted(rows, np.arange(b + 1))
+        for i in range(b):
+            lo, hi = bounds[i], bounds[i + 1]
+            if hi - lo >= want:
+                row_cols, row_scores = cols[lo:hi], values[lo:hi]
+                best = np.lexsort((row_cols, -row_scores))[:want]
+                cands[i], top[i] = row_cols[best], row_scores[best]
+            else:
+                cands[i], top[i] = self._full_row(a + i, want)
+        return cands, top
+
+    def _full_row(self, row: int, want: int) -> tuple[np.ndarray, np.ndarray]:
+        m = self.m
+        scores = m.matrix[row] @ m.matrix.T + self.penalty
+        np.add(scores, np.float32(SAME_CATEGORY_BONUS), out=scores,
+               where=m.category == m.category[row])
+        scores[row] = -np.inf
+        cols = np.argpartition(-scores, want - 1)[:want]
+        order = np.argsort(-scores[cols], kind="stable")
+        return cols[order], scores[cols][order]
+
+
+def _passing(scores: np.ndarray, low: np.ndarray, cut: np.ndarray, row_category: np.ndarray,
+             col_category: np.ndarray, bonus: np.float32, *, by_column: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, score with the bonus) of the scores at or above their question's cut:
+    the row's, or with by_column the column's. `low` is the cut less the bonus: a first
+    sieve on the scores without it, so the bonus is added to the few that pass only."""
+    flat = np.flatnonzero(scores >= (low[None, :] if by_column else low[:, None]))
+    rows, cols = np.divmod(flat, scores.shape[1])
+    values = scores.reshape(-1)[flat]
+    np.add(values, bonus, out=values, where=col_category[cols] == row_category[rows])
+    keep = values >= (cut[cols] if by_column else cut[rows])
+    return rows[keep], cols[keep], values[keep]
 
 
 def _candidates_ann(m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,18 +262,26 @@ def related_compute(*, encoder: Encoder, question_ids: Iterable[int] | None = No
     ids = m.ids.tolist()
     titles = [text.get(q, ("", ""))[0] for q in ids]
     foci = [text.get(q, ("", ""))[1] for q in ids]
-    candidates = _candidates_ann if m.size >= ann_min_rows else _Exact(m)
-    chunks: Iterable[int] = range(0, rows.shape[0], BLOCK)
+    scored: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    if m.size >= ann_min_rows:
+        scored = ((batch, *_candidates_ann(m, batch)) for batch in _blocks(rows))
+    else:
+        exact = _Exact(m)
+        if question_ids is None and exact.sampled:
+            # Each pair of questions scored once, not twice, on another thread (numpy only)
+            # while this one picks and writes the lists.
+            scored = _ahead(exact.every_row())
+        else:
+            scored = ((batch, *exact(m, batch)) for batch in _blocks(rows))
     if progress:
         from tqdm import tqdm
 
-        chunks = tqdm(chunks, desc="related questions", unit_scale=BLOCK, unit=" questions")
+        scored = tqdm(scored, total=-(-rows.shape[0] // BLOCK), desc="related questions",
+                      unit_scale=BLOCK, unit=" questions")
     done = 0
     pending: list[int] = []
     values: list[tuple[int, int, int, float]] = []
-    for start in chunks:
-        batch = rows[start : start + BLOCK]
-        cands, scores = candidates(m, batch)
+    for batch, cands, scores in scored:
         for i, row in enumerate(batch.tolist()):
             qid = ids[row]
             picked = _pick(row, qid, cands[i].tolist(), scores[i].tolist(), ids, titles, foci)
@@ -178,6 +296,43 @@ def related_compute(*, encoder: Encoder, question_ids: Iterable[int] | None = No
         _related_write(pending, values)
         done += len(pending)
     return done
+
+
+def _ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """The items of an iterator produced on a thread of their own, up to `depth` ahead."""
+    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put((True, item))
+            buffer.put((False, None))
+        except BaseException as exc:  # handed to the consumer
+            buffer.put((False, exc))
+
+    thread = threading.Thread(target=produce, name="healthqa-related", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = buffer.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:  # unblock a producer waiting on a full buffer
+                buffer.get_nowait()
+
+
+def _blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    for start in range(0, rows.shape[0], BLOCK):
+        yield rows[start : start + BLOCK]
 
 
 def _published_titles_and_foci() -> Iterable[tuple[int, tuple[str, str]]]:

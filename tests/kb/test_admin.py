@@ -136,3 +136,13 @@ def test_the_question_list_filters_by_status_and_searches_external_ids(
 
 def test_the_public_site_never_links_to_the_admin(client: Any, kb: KB) -> None:
     assert "/admin/" not in client.get(kb.back_pain.get_absolute_url()).content.decode()
+
+
+def test_a_source_link_typed_without_a_scheme_is_kept_as_https(admin_client: Any,
+                                                               kb: KB) -> None:
+    data = question_form(None, category=kb.back_pain.category, answers=[],
+                         source_url="medlineplus.gov/gout.html")
+    response = admin_client.post("/admin/kb/question/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = Question.objects.get(external_id="local/coffee")
+    assert question.source_url == "https://medlineplus.gov/gout.html"

@@ -58,3 +58,15 @@ def test_small_collections_score_every_row_exactly() -> None:
     got_rows, _ = _Exact(m)(m, batch)
     want_rows, _ = brute_force(m, batch)
     np.testing.assert_array_equal(got_rows, want_rows)
+
+
+def test_scoring_every_row_at_once_gives_each_row_its_own_candidates() -> None:
+    m = matrix(20_000, seed=5)
+    seen = []
+    for block, (rows, got_rows, got_scores) in enumerate(_Exact(m).every_row()):
+        seen.extend(rows.tolist())
+        if block % 9 == 0 or rows[-1] == m.size - 1:  # the first, the last and some between
+            want_rows, want_scores = brute_force(m, rows)
+            np.testing.assert_array_equal(got_rows, want_rows)
+            np.testing.assert_allclose(got_scores, want_scores, rtol=0, atol=1e-6)
+    assert seen == list(range(m.size))
