@@ -53,12 +53,15 @@ def test_the_graph_finds_what_the_exact_scan_finds_on_a_small_corpus() -> None:
     for query in QUERIES:
         want = exact().search(query, k=10)
         got = graph().search(query, k=10)
-        # 140 vectors: the graph is exhaustive at ef=256. Questions tied with the tenth may
-        # differ (the hashing encoder gives equal cosines to equally worded titles).
-        assert [round(h.score, 5) for h in got] == [round(h.score, 5) for h in want], query
+        # 140 vectors: at ef=256 the graph finds every question scoring above the tenth.
+        # At the tenth itself it may not: the hashing encoder gives equally worded titles
+        # the same vector, and a graph built on two threads under load has once reached
+        # only one of two such twins (then an eleventh came tenth).
         last = want[-1].score
-        assert ({h.question_id for h in got if h.score > last + 1e-6}
-                == {h.question_id for h in want if h.score > last + 1e-6})
+        assert len(got) == len(want)
+        assert ([(h.question_id, round(h.score, 5)) for h in got if h.score > last + 1e-6]
+                == [(h.question_id, round(h.score, 5)) for h in want if h.score > last + 1e-6])
+        assert got[-1].score <= last + 1e-6, query
 
 
 def test_filters_hold_with_the_graph_and_fall_back_to_a_scan_when_few_rows_pass() -> None:
