@@ -45,12 +45,17 @@ def test_axe_finds_no_serious_or_critical_violation(page: Any, site_url: str, na
 def test_lighthouse_scores_at_least_95_in_every_category(site_url: str, name: str) -> None:
     cli = node_tool("lighthouse", "cli", "index.js")
     flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
-    proc = subprocess.run(
-        ["node", str(cli), site_url + PAGES[name], "--output=json", "--quiet",
-         f"--chrome-flags={flags}", "--form-factor=mobile", "--max-wait-for-load=20000"],
-        capture_output=True, text=True, timeout=240,
-        env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
-    )
+    for _attempt in range(3):
+        proc = subprocess.run(
+            ["node", str(cli), site_url + PAGES[name], "--output=json", "--quiet",
+             f"--chrome-flags={flags}", "--form-factor=mobile", "--max-wait-for-load=20000"],
+            capture_output=True, text=True, timeout=240,
+            env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
+        )
+        # Lighthouse's own failures to trace a load (NO_NAVSTART, NO_FCP on a busy machine)
+        # say "Please run Lighthouse again": they judge the tool's run, not the page.
+        if proc.returncode == 0 or "run Lighthouse again" not in proc.stderr:
+            break
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout)
     scores = {key: cat["score"] for key, cat in report["categories"].items()}
