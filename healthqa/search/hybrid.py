@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -19,18 +19,11 @@ from healthqa.search.vectors import VectorMatrix, vector_matrix
 
 CANDIDATES = 100  # from each of the dense and the lexical searcher, before fusion
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
-
+@functools.cache
 def _scan_pool() -> ThreadPoolExecutor:
     """Threads that scan the vectors beside the requests' own (which run BM25 meanwhile)."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthqa-scan")
-    return _pool
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthqa-scan")
 
 
 def _mask(m: VectorMatrix, filters: SearchFilters | None) -> np.ndarray | None:
@@ -100,11 +93,15 @@ class DenseSearcher:
                 ) -> tuple[VectorMatrix, np.ndarray, np.ndarray]:
         """The rows of the `count` nearest allowed vectors and their cosines, nearest first."""
         m = vector_matrix(encoder=self.encoder)
-        mask = _mask(m, filters)
+        return m, *self.nearest_in(m, _mask(m, filters), vector, count)
+
+    def nearest_in(self, m: VectorMatrix, mask: np.ndarray | None, vector: np.ndarray,
+                   count: int) -> tuple[np.ndarray, np.ndarray]:
+        """nearest() over a matrix already loaded, with the filters' mask already made."""
         if m.size == 0:
-            return m, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if m.size < self.ann_min_rows:
-            return m, *_exact_nearest(m, mask, vector, count)
+            return _exact_nearest(m, mask, vector, count)
         allowed = m.size if mask is None else int(np.count_nonzero(mask))
         if allowed >= _ANN_MIN_SHARE * m.size:
             # A few more than asked even unfiltered: the graph ranks by half-precision
@@ -119,11 +116,11 @@ class DenseSearcher:
                 rows = np.sort(rows)  # ties in row order, as in a scan
                 sims = m.matrix[rows] @ vector
                 order = np.argsort(-sims, kind="stable")[:count]
-                return m, rows[order], sims[order]
+                return rows[order], sims[order]
         subset = np.flatnonzero(mask) if mask is not None else np.arange(m.size)
         sims = m.matrix[subset] @ vector
         top = _top(sims, count)
-        return m, subset[top], sims[top]
+        return subset[top], sims[top]
 
     def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None
                ) -> list[Hit]:
@@ -150,12 +147,12 @@ class HybridSearcher:
             return []
         vector = self.dense.encoder.encode([query])[0]  # on every core the model is given
         m = vector_matrix(encoder=self.dense.encoder)
+        mask = _mask(m, filters)
         scan = None
         if 0 < m.size < self.dense.ann_min_rows:
             # The exact scan runs on another core while BM25 runs on this one (both release
             # the GIL). Running the model beside BM25 instead measured slower: it wants both.
-            scan = _scan_pool().submit(_exact_nearest, m, _mask(m, filters), vector,
-                                       self.candidates)
+            scan = _scan_pool().submit(_exact_nearest, m, mask, vector, self.candidates)
         try:
             lexical = {h.question_id: h.score for h in
                        self.lexical.search(query, k=self.candidates, filters=filters)}
@@ -163,7 +160,7 @@ class HybridSearcher:
             if scan is not None:
                 dense_rows, dense_sims = scan.result()
         if scan is None:
-            m, dense_rows, dense_sims = self.dense.nearest(vector, self.candidates, filters)
+            dense_rows, dense_sims = self.dense.nearest_in(m, mask, vector, self.candidates)
         # Lexical candidates need their cosine too: a dot product per row, not a scan.
         cosine_of = dict(zip(dense_rows.tolist(), dense_sims.tolist(), strict=True))
         lexical_rows = m.rows_of(list(lexical))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -102,14 +101,8 @@ class _Exact:
             sample = scores[:, self.sample]
             np.add(sample, bonus, out=sample, where=m.category[self.sample] == own[:, None])
             cut = -np.partition(-sample, self.kth, axis=1)[:, self.kth]
-            # Every score that passes with the bonus passes this lower bar without it.
-            # (flatnonzero: five times faster than a 2-D nonzero on a mostly-false block.)
-            flat = np.flatnonzero(scores >= (cut - bonus - 1e-6)[:, None])
-            rows, cols = np.divmod(flat, n)
-            values = scores.reshape(-1)[flat]
-            np.add(values, bonus, out=values, where=m.category[cols] == own[rows])
-            keep = values >= cut[rows]
-            rows, cols, values = rows[keep], cols[keep], values[keep]
+            rows, cols, values = _passing(scores, cut - bonus - 1e-6, cut, own, m.category,
+                                          bonus)
             bounds = np.searchsorted(rows, np.arange(b + 1))
             counts = np.diff(bounds)
         else:
@@ -119,17 +112,15 @@ class _Exact:
             if counts[i] >= want:
                 row_cols = cols[bounds[i] : bounds[i + 1]]
                 row_scores = values[bounds[i] : bounds[i + 1]]
+                order = np.argsort(-row_scores, kind="stable")[:want]
+                cands[i], top_scores[i] = row_cols[order], row_scores[order]
             else:
                 row = scores[i]
                 if self.sampled:
                     row = row.copy()
                     np.add(row, bonus, out=row, where=m.category == own[i])
-                row_cols = np.argpartition(-row, want - 1)[:want]
-                row_scores = row[row_cols]
-            order = np.argsort(-row_scores, kind="stable")[:want]
-            cands[i], top_scores[i] = row_cols[order], row_scores[order]
+                cands[i], top_scores[i] = _best_of_row(row, want)
         return cands, top_scores
-
 
     def cuts(self, batch: np.ndarray) -> np.ndarray:
         """Each row's bar: its kth best adjusted score over the sample (itself excluded)."""
@@ -215,9 +206,14 @@ class _Exact:
         np.add(scores, np.float32(SAME_CATEGORY_BONUS), out=scores,
                where=m.category == m.category[row])
         scores[row] = -np.inf
-        cols = np.argpartition(-scores, want - 1)[:want]
-        order = np.argsort(-scores[cols], kind="stable")
-        return cols[order], scores[cols][order]
+        return _best_of_row(scores, want)
+
+
+def _best_of_row(scores: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of a row's `want` best adjusted scores, and those scores, best first."""
+    cols = np.argpartition(-scores, want - 1)[:want]
+    order = np.argsort(-scores[cols], kind="stable")
+    return cols[order], scores[cols][order]
 
 
 def _passing(scores: np.ndarray, low: np.ndarray, cut: np.ndarray, row_category: np.ndarray,
@@ -225,7 +221,8 @@ def _passing(scores: np.ndarray, low: np.ndarray, cut: np.ndarray, row_category:
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, score with the bonus) of the scores at or above their question's cut:
     the row's, or with by_column the column's. `low` is the cut less the bonus: a first
-    sieve on the scores without it, so the bonus is added to the few that pass only."""
+    sieve on the scores without it, so the bonus is added to the few that pass only.
+    (flatnonzero: five times faster than a 2-D nonzero on a mostly-false block.)"""
     flat = np.flatnonzero(scores >= (low[None, :] if by_column else low[:, None]))
     rows, cols = np.divmod(flat, scores.shape[1])
     values = scores.reshape(-1)[flat]
@@ -299,35 +296,13 @@ def related_compute(*, encoder: Encoder, question_ids: Iterable[int] | None = No
 
 
 def _ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
-    """The items of an iterator produced on a thread of their own, up to `depth` ahead."""
-    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                buffer.put((True, item))
-            buffer.put((False, None))
-        except BaseException as exc:  # handed to the consumer
-            buffer.put((False, exc))
-
-    thread = threading.Thread(target=produce, name="healthqa-related", daemon=True)
-    thread.start()
-    try:
-        while True:
-            more, item = buffer.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
+    """The items of an iterator, produced up to `depth` ahead on another thread (a single
+    worker, so the iterator is advanced in order, one step at a time)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthqa-related") as pool:
+        coming = deque(pool.submit(next, items, None) for _ in range(depth))
+        while (item := coming.popleft().result()) is not None:
+            coming.append(pool.submit(next, items, None))
             yield item
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:  # unblock a producer waiting on a full buffer
-                buffer.get_nowait()
 
 
 def _blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
