@@ -132,9 +132,10 @@ def measure(kind: str, folder: Path, queries_file: Path) -> dict[str, Any]:
 
     from healthqa.ask.services import ask_question
     from healthqa.search.ann import ANN_MIN_ROWS, ann_index
+    from healthqa.search.backends.sqlite import fts_query
     from healthqa.search.engine import encoder, searcher
-    from healthqa.search.hybrid import DenseSearcher, HybridSearcher
-    from healthqa.search.lexical_sqlite import fts_query
+    from healthqa.search.dense import DenseSearcher
+from healthqa.search.hybrid import HybridSearcher
     from healthqa.search.vectors import vector_matrix
 
     queries = json.loads(queries_file.read_text())
@@ -224,7 +225,8 @@ def graph_quality(m: Any, vectors: Any, texts: list[str], hybrid: Any) -> dict[s
     import numpy as np
 
     from healthqa.search.ann import ann_index
-    from healthqa.search.hybrid import DenseSearcher, HybridSearcher, _top
+    from healthqa.search.dense import DenseSearcher, _top
+    from healthqa.search.hybrid import HybridSearcher
 
     ann = ann_index(m)
     recall10: list[float] = []

@@ -94,16 +94,26 @@ def import_jsonl(path: Path, strict: bool, batch_size: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--trusted-proxy", default="127.0.0.1", show_default=True,
+              help="With HEALTHQA_HTTPS=1: the address of the reverse proxy whose "
+                   "X-Forwarded-Proto header is believed.")
+def serve(host: str, port: int, threads: int, trusted_proxy: str) -> None:
     """Serve the site with a production WSGI server (waitress)."""
     setup_django()
     migrate()
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from healthqa.config.wsgi import application
 
+    proxy: dict[str, str] = {}
+    if settings.HTTPS:
+        # waitress drops X-Forwarded-* from peers it does not trust; without the header every
+        # request would look like plain HTTP and be redirected to HTTPS again, forever.
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": "x-forwarded-proto"}
     click.echo(f"healthqa is serving at http://{host}:{port}/ (Ctrl+C stops it)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="healthqa")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="healthqa",
+                   **proxy)
 
 
 @main.command()
@@ -120,13 +130,20 @@ def reindex() -> None:
 @click.argument("question")
 @click.option("--top", "-k", default=5, show_default=True, type=click.IntRange(1, 50),
               help="How many answered questions to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/ask.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON that GET /api/v1/ask answers.")
 def ask(question: str, top: int, as_json: bool) -> None:
     """Find the answered questions that cover QUESTION, with answers, sources and confidence."""
     setup_django()
     import json
 
-    from healthqa.ask.services import DISCLAIMER, EXPERTS_MESSAGE, AskInputError, ask_question
+    from healthqa.ask.services import (
+        DISCLAIMER,
+        EXPERTS_MESSAGE,
+        AskInputError,
+        ask_question,
+        ask_result_data,
+    )
     from healthqa.search.vectors import IndexMismatch
 
     try:
@@ -134,9 +151,7 @@ def ask(question: str, top: int, as_json: bool) -> None:
     except (AskInputError, IndexMismatch) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        from healthqa.kb.api import ask_out  # the API's own rendering: one JSON shape
-
-        click.echo(json.dumps(ask_out(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(ask_result_data(result), indent=2, ensure_ascii=False))
         return
     blocks = []
     if result.urgent.urgent:
@@ -164,7 +179,8 @@ def ask(question: str, top: int, as_json: bool) -> None:
 @click.option("--top", "-k", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="Results per query.")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid",
-              show_default=True, help="hybrid ranks exactly as /ask does.")
+              show_default=True,
+              help="hybrid ranks as /ask does (without folding repeated titles).")
 @click.option("--format", "fmt", type=click.Choice(["text", "trec"]), default=None,
               help="Output format [default: text for one query, trec for --queries].")
 @click.option("--tag", default=None, help="Run tag of TREC lines [default: healthqa-MODE].")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run ruff, mypy and pytest.
+# Install everything the test suite needs, then run ruff, mypy, import-linter and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +27,5 @@ fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check healthqa tests benchmarks
 .venv/bin/mypy healthqa
+.venv/bin/lint-imports   # the layers contract in pyproject.toml
 .venv/bin/pytest "$@"

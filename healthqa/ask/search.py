@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from healthqa.kb import selectors
 from healthqa.kb.models import Question, Source
-from healthqa.search.engine import lexical_searcher, searcher
+from healthqa.search.backends import lexical_backend
+from healthqa.search.engine import searcher
 from healthqa.search.match import CONFIDENT_AT, confidence
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN, highlight_html
 from healthqa.search.types import Hit, SearchFilters
@@ -16,14 +16,6 @@ from healthqa.search.types import Hit, SearchFilters
 # The hybrid searcher fuses 100 lexical and 100 dense candidates; beyond the best hundred a
 # reader refines the words or the filters rather than paging on.
 SEARCH_RESULTS = 100
-
-
-@runtime_checkable
-class Snippets(Protocol):
-    """A lexical backend that can cut highlighted snippets (the SQLite one can)."""
-
-    def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
-                 ) -> dict[int, str]: ...
 
 
 @dataclass(frozen=True)
@@ -59,8 +51,7 @@ def search_items(*, text: str, hits: Sequence[Hit]) -> list[SearchItem]:
     if not ids:
         return []
     questions = Question.objects.select_related("category", "source").in_bulk(ids)
-    lexical = lexical_searcher()
-    marked = lexical.snippets(text, ids) if isinstance(lexical, Snippets) else {}
+    marked = lexical_backend().snippets(text, ids)
     return [SearchItem(question=questions[h.question_id], hit=h,
                        marked_snippet=marked.get(h.question_id, ""))
             for h in hits if h.question_id in questions]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from healthqa.ask.triage import Triage, question_triage
+from healthqa.kb.data import answer_data, question_item_data, source_data
 from healthqa.kb.models import Answer, Question
+from healthqa.kb.text import title_key
 from healthqa.search.engine import searcher
 from healthqa.search.match import confidence
 from healthqa.search.types import Hit, SearchFilters
@@ -141,7 +144,7 @@ def hits_fold(hits: Sequence[AskHit], *, k: int) -> list[AskHit]:
     "What are the treatments for Gout?" three times) is folded into its best-ranked copy."""
     folded: dict[str, AskHit] = {}
     for hit in hits:
-        key = " ".join(hit.question.title.casefold().split())
+        key = title_key(hit.question.title)
         first = folded.get(key)
         if first is None:
             if len(folded) < k:
@@ -161,3 +164,35 @@ def ask_question(*, text: str, k: int = ASK_RESULTS, filters: SearchFilters | No
     overall = hits[0].confidence if hits else "low"
     return AskResult(text=cleaned, hits=tuple(hits), confidence=overall,
                      urgent=question_triage(text=cleaned))
+
+
+def ask_result_data(result: AskResult) -> dict[str, Any]:
+    """The JSON of an ask, as the API answers it and `healthqa ask --json` prints it."""
+    triage = result.urgent
+    return {
+        "question": result.text,
+        "confidence": result.confidence,
+        "low_confidence": result.low_confidence,
+        "message": result.message,
+        "urgent": {"urgent": triage.urgent, "headline": triage.headline,
+                   "reasons": list(triage.reasons), "guidance": list(triage.guidance)},
+        "send_to_experts": {"available": False, "message": EXPERTS_MESSAGE},
+        "disclaimer": DISCLAIMER,
+        "hits": [
+            {
+                "question": question_item_data(hit.question),
+                "score": hit.score,
+                "match": hit.match,
+                "confidence": hit.confidence,
+                "confidence_label": hit.confidence_label,
+                "answer_at_source": hit.answer_at_source,
+                "source_url": hit.question.source_url,
+                "source": source_data(hit.question.source),
+                "answers": [answer_data(a) for a in hit.answers],
+                "also_from": [{"slug": q.slug, "url": q.get_absolute_url(),
+                               "source": q.source.name if q.source else None}
+                              for q in hit.others],
+            }
+            for hit in result.hits
+        ],
+    }

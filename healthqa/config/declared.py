@@ -30,6 +30,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HEALTHQA_DEBUG", "0", "1 turns on Django's debug mode (never in production)."),
     Setting("HEALTHQA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver",
             "Comma-separated host names the site answers to."),
+    Setting("HEALTHQA_HTTPS", "0",
+            "1 when the site is served over HTTPS (behind a proxy that sets X-Forwarded-Proto): "
+            "redirects HTTP to HTTPS, secure cookies, HSTS for a year including subdomains "
+            "(not preload)."),
+    Setting("HEALTHQA_CSRF_TRUSTED_ORIGINS", "",
+            "Comma-separated origins trusted for form posts, each with its scheme, "
+            "e.g. https://qa.example.org; empty trusts only the site's own host."),
     Setting("HEALTHQA_SITE_NAME", "healthqa", "Name shown in the page header and titles."),
     Setting("HEALTHQA_PAGE_SIZE", "20", "Questions per page on category and search pages."),
     Setting("HEALTHQA_API_MAX_PAGE_SIZE", "100", "Largest page size the JSON API accepts."),

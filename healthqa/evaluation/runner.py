@@ -212,12 +212,12 @@ def _halves_table(halves: Mapping[str, DevSetReport]) -> list[str]:
 
 def settings_markdown() -> str:
     """What the figures were measured with: encoder, fusion weights, thresholds."""
-    from healthqa.search import lexical_sqlite
+    from healthqa.search.backends import sqlite
     from healthqa.search.engine import encoder
     from healthqa.search.match import CONFIDENT_AT, WEIGHTS
 
     return (f"Encoder `{encoder().name}`; match weights {WEIGHTS}; FTS5 column weights "
-            f"(title, focus, question, answers) {lexical_sqlite.WEIGHTS}; "
+            f"(title, focus, question, answers) {sqlite.WEIGHTS}; "
             f"CONFIDENT_AT {CONFIDENT_AT}.\n")
 
 

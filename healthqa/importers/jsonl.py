@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.records import AnswerRecord, AuthorRecord, QuestionRecord, SourceRecord
+from healthqa.kb.urls_safe import NotHttpURL, http_url_check
 
 # Lengths follow the model fields (healthqa/kb/models.py).
 MAX = {
@@ -34,7 +35,6 @@ SOURCE_FIELDS = {"key", "name", "url", "license", "license_url"}
 ANSWER_FIELDS = {"body", "author", "source"}
 AUTHOR_FIELDS = {"name", "credentials"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
 class LineError(Exception):
@@ -208,9 +208,10 @@ def _date(obj: dict[str, Any], field: str) -> date | None:
 
 def _url(obj: dict[str, Any], field: str, *, limit: int, prefix: str = "") -> str:
     value = _str(obj, field, limit=limit, prefix=prefix)
-    if value and not _URL.fullmatch(value):
-        raise LineError(f'field "{prefix}{field}" must be an http(s) URL, not {value!r}')
-    return value
+    try:
+        return http_url_check(value, field=f'field "{prefix}{field}"')
+    except NotHttpURL as exc:
+        raise LineError(str(exc)) from None
 
 
 def _category(obj: dict[str, Any]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from healthqa.importers.topics import topic_for
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.records import AnswerRecord, QuestionRecord, SourceRecord
+from healthqa.kb.urls_safe import NotHttpURL, http_url_check
 
 # MedQuAD is published under CC BY 4.0 (see LICENSE.txt beside the subsets).
 LICENSE_NAME = "CC BY 4.0"
@@ -204,7 +205,11 @@ def _records(path: Path, root: ET.Element) -> tuple[QuestionRecord, ...]:
     semantic_types = {
         _text(e) for tag in ("SemanticType", "semanticType") for e in root.iter(tag)
     } - {""}
-    source_url = root.get("url", "").strip()
+    try:
+        # Pages link to it ("Original page"): not an http(s) URL, and the whole file is refused.
+        source_url = http_url_check(root.get("url", ""), field=f"{root.tag} url")
+    except NotHttpURL as exc:
+        raise _Refused(str(exc)) from None
 
     pairs: list[tuple[str, str, str]] = []  # (question, qtype, answer)
     for n, pair in enumerate(container.findall(shape.pair), start=1):

@@ -2,7 +2,9 @@
 
 A unit (a MedQuAD file, a JSONL line) is never split across transactions, so a bad or
 interrupted unit leaves nothing half-written, and a re-run (idempotent by external id and
-content hash) completes the import.
+content hash) completes the import. What a killed run leaves undone beyond that is repaired
+by the next run even when it finds every question unchanged: vectors missing or computed
+from older content are embedded, and related lists marked stale are recomputed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from tqdm import tqdm
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.selectors import category_tree_clear
 from healthqa.kb.services import WriteCounts, questions_import
-from healthqa.search.indexing import related_refresh, search_index_bulk
+from healthqa.search.indexing import (
+    related_refresh,
+    related_stale,
+    search_index_bulk,
+    search_index_bulk_store,
+)
 
 # Errors that mean "this data cannot be written" (the unit is reported and skipped); anything
 # else (a locked or full database, Ctrl+C) stops the run with the current batch rolled back.
@@ -103,7 +110,8 @@ def import_units(
     finally:
         bar.close()
         category_tree_clear()
-        if report.created or report.updated:
+        # Not `if report.created`: the lists left stale by a killed run are redone too.
+        if related_stale():
             related_refresh(progress=progress)
     return report
 
@@ -112,6 +120,7 @@ def _flush(batch: list[ParsedUnit], report: ImportReport, *, kind: str, strict: 
     """Write a batch in one transaction; if the data is refused, retry unit by unit."""
     if not batch:
         return
+    search_index_bulk_store()  # the vectors of the batches committed before this one
     records = [record for unit in batch for record in unit.records]
     try:
         report.add(questions_import(records=records, comment=f"{kind} import"))

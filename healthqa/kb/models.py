@@ -6,6 +6,8 @@ import reversion
 from django.db import models
 from django.urls import reverse
 
+from healthqa.kb.urls_safe import http_url_validator
+
 
 class Category(models.Model):
     """A topic; categories nest through `parent`."""
@@ -29,7 +31,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("kb:category", kwargs={"slug": self.slug})
+        return reverse("web:category", kwargs={"slug": self.slug})
 
 
 class Source(models.Model):
@@ -37,9 +39,10 @@ class Source(models.Model):
 
     key = models.CharField(max_length=80, unique=True, help_text="Stable key, e.g. 'GARD'.")
     name = models.CharField(max_length=200)
-    url = models.URLField(blank=True)
+    # Pages link to these: http(s) only (healthqa/kb/urls_safe.py).
+    url = models.URLField(blank=True, validators=[http_url_validator])
     license_name = models.CharField(max_length=120, blank=True)
-    license_url = models.URLField(blank=True)
+    license_url = models.URLField(blank=True, validators=[http_url_validator])
 
     class Meta:
         ordering = ["name"]
@@ -99,7 +102,7 @@ class Question(models.Model):
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
     )
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[http_url_validator])
     is_demo = models.BooleanField(default=False)
     has_answer = models.BooleanField(default=False, db_index=True)
     excerpt = models.CharField(
@@ -124,7 +127,7 @@ class Question(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("kb:question", kwargs={"slug": self.slug})
+        return reverse("web:question", kwargs={"slug": self.slug})
 
 
 @reversion.register()

@@ -18,7 +18,9 @@ from reversion.revisions import _get_options as reversion_options
 
 from healthqa.kb.models import Answer, Author, Category, Question, Source, Tag
 from healthqa.kb.records import AnswerRecord, AuthorRecord, QuestionRecord, SourceRecord
+from healthqa.kb.signals import questions_changed
 from healthqa.kb.text import excerpt, plain_text, question_slug, render_answer, tidy_title
+from healthqa.kb.urls_safe import http_url_check
 
 EXCERPT_CHARS = 220
 
@@ -91,14 +93,17 @@ def category_get_or_create(*, name: str, parent: Category | None) -> Category:
 
 
 def source_upsert(*, record: SourceRecord) -> Source:
-    """Create or update a source organisation by its key."""
+    """Create or update a source organisation by its key; a link not http(s) is a ValueError."""
+    # The parsers check links already; this is the last defence before a page links to them.
+    url = http_url_check(record.url, field=f"source {record.key!r} url")
+    license_url = http_url_check(record.license_url, field=f"source {record.key!r} license_url")
     source, _ = Source.objects.update_or_create(
         key=record.key,
         defaults={
             "name": record.name,
-            "url": record.url,
+            "url": url,
             "license_name": record.license_name,
-            "license_url": record.license_url,
+            "license_url": license_url,
         },
     )
     return source
@@ -134,6 +139,9 @@ def _derived(record: QuestionRecord) -> dict[str, object]:
 
 
 def _apply(question: Question, record: QuestionRecord, lookups: _Lookups, digest: str) -> None:
+    # The last defence before a page links to it; the pipeline reports the ValueError per unit.
+    source_url = http_url_check(record.source_url,
+                                field=f"question {record.external_id!r} source_url")
     question.title = tidy_title(record.title)[:300]
     question.body = record.body or record.title
     question.focus = record.focus[:300]
@@ -142,7 +150,7 @@ def _apply(question: Question, record: QuestionRecord, lookups: _Lookups, digest
     question.category = lookups.category(record.category_path)
     question.status = record.status
     question.source = lookups.source(record.source) if record.source else None
-    question.source_url = record.source_url
+    question.source_url = source_url
     question.is_demo = record.is_demo
     question.last_reviewed_at = record.last_reviewed
     question.content_hash = digest
@@ -199,11 +207,10 @@ def questions_import(*, records: Sequence[QuestionRecord], comment: str) -> Writ
         _revision_save(comment=comment, objects=[*(q for q, _ in touched), *answers])
         for question, _ in touched:
             del question._prefetched_objects_cache  # type: ignore[attr-defined]
-        # The search index is written in the same transaction: never a question without its
-        # lexical row and vector. Related lists are refreshed once after the whole import.
-        from healthqa.search.indexing import search_index_update
-
-        search_index_update(question_ids=[q.pk for q, _ in touched], related=False)
+        # Announced inside the transaction: what listeners write (the search index) commits
+        # with the questions. Derived data across questions waits for the bulk run's end.
+        questions_changed.send(sender=Question, question_ids=[q.pk for q, _ in touched],
+                               bulk=True)
         counts.created, counts.updated = len(new), len(changed)
     return counts
 
@@ -297,7 +304,5 @@ def question_refresh(*, question: Question) -> Question:
     if question.status == Question.Status.PUBLISHED and question.published_at is None:
         question.published_at = timezone.now()
     question.save(update_fields=["has_answer", "excerpt", "published_at", "updated_at"])
-    from healthqa.search.indexing import search_index_update
-
-    search_index_update(question_ids=[question.pk])
+    questions_changed.send(sender=Question, question_ids=[question.pk], bulk=False)
     return question

@@ -95,6 +95,12 @@ def tidy_title(raw: str) -> str:
     return title
 
 
+def title_key(title: str) -> str:
+    """What makes two titles "the same question": MedQuAD asks "What is Gout?" once per
+    source, and lists, search and related questions show it once."""
+    return " ".join(title.casefold().split())
+
+
 def question_slug(title: str, external_id: str, taken: bool) -> str:
     """A URL slug from the title; a short hash of the external id keeps it unique."""
     base = slugify(title)[:100].strip("-") or "question"

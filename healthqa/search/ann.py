@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection
 
 from healthqa.search.encoder import Encoder
 from healthqa.search.vectors import VectorMatrix, vector_matrix, vector_matrix_is_current
@@ -108,11 +107,10 @@ class AnnIndex:
 
 
 def ann_folder() -> Path | None:
-    """Where the graph is saved: beside the SQLite database (None for an in-memory one)."""
-    name = str(connection.settings_dict.get("NAME") or "")
-    if connection.vendor != "sqlite" or not name or name == ":memory:" or "mode=memory" in name:
-        return None
-    return Path(name).resolve().parent / "search-index"
+    """Where the graph is saved: the backend's folder beside the database, if it has one."""
+    from healthqa.search.backends import lexical_backend
+
+    return lexical_backend().files_folder()
 
 
 def usearch_module() -> Any:

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import transaction
 
 from healthqa.kb.models import Question
+from healthqa.search.backends import lexical_backend
+from healthqa.search.encoder import Encoder
 from healthqa.search.engine import encoder as default_encoder
 from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion
 
 log = logging.getLogger(__name__)
 
+# IndexMeta key present while some related lists may be out of date: set in the transaction
+# of the writes that leave them so, removed once every list has been recomputed since.
+RELATED_STALE = "related_stale"
+
+
+def related_mark_stale() -> None:
+    """Note, in the caller's transaction, that the related lists need a full recompute."""
+    # A fresh token each time: a recompute clears only the mark it saw when it started.
+    IndexMeta.objects.update_or_create(key=RELATED_STALE, defaults={"value": uuid.uuid4().hex})
+
+
+def related_stale() -> bool:
+    """Whether related lists were left out of date (by an import, possibly a killed one)."""
+    return IndexMeta.objects.filter(key=RELATED_STALE).exists()
+
 
 def _lexical_write(ids: list[int]) -> None:
-    if connection.vendor == "sqlite":
-        from healthqa.search.lexical_sqlite import lexical_index
-
-        lexical_index(question_ids=ids)
+    lexical_backend().index(question_ids=ids)
 
 
 def search_index_update(*, question_ids: Iterable[int], progress: bool = False,
@@ -37,16 +52,27 @@ def search_index_update(*, question_ids: Iterable[int], progress: bool = False,
     vectors_write(question_ids=ids, encoder=enc, progress=progress)
     if related and len(ids) <= 50:
         related_compute(encoder=enc, question_ids=related_affected(question_ids=ids))
+    else:  # a bulk import: every list is recomputed at its end, or by the next run
+        related_mark_stale()
 
 
 @contextlib.contextmanager
 def search_index_bulk(*, progress: bool = False) -> Iterator[None]:
     """Around a bulk import: questions are embedded in a background thread while the import
-    goes on writing, and their vectors stored when the block ends (see vectors_background)."""
+    goes on writing; their vectors are stored between batches (search_index_bulk_store) and
+    when the block ends, which also embeds every question left without a current vector."""
     from healthqa.search.vectors import vectors_background
 
     with vectors_background(encoder=default_encoder(), progress=progress):
         yield
+
+
+def search_index_bulk_store() -> None:
+    """Inside search_index_bulk(), between two batch transactions: store the vectors
+    embedded so far, so a killed import loses only its last few batches' vectors."""
+    from healthqa.search.vectors import vectors_background_store
+
+    vectors_background_store()
 
 
 def search_index_remove(*, question_ids: Iterable[int], listing: Iterable[int] = ()) -> None:
@@ -61,14 +87,13 @@ def search_index_remove(*, question_ids: Iterable[int], listing: Iterable[int] =
     ids = list(question_ids)
     if not ids:
         return
-    if connection.vendor == "sqlite":
-        from healthqa.search.lexical_sqlite import lexical_remove
-
-        lexical_remove(question_ids=ids)
+    lexical_backend().remove(question_ids=ids)
     index_generation_bump()
     others = set(listing) - set(ids)
     if others and len(others) <= 200:
         related_compute(encoder=default_encoder(), question_ids=others)
+    elif others:
+        related_mark_stale()
 
 
 def question_pre_delete(sender: type, instance: Question, **kwargs: object) -> None:
@@ -100,22 +125,22 @@ class ReindexReport:
 def search_reindex(*, progress: bool = False) -> ReindexReport:
     """Rebuild everything the search needs from the database."""
     from healthqa.search.ann import ann_refresh
-    from healthqa.search.related import related_compute
     from healthqa.search.vectors import vector_matrix_forget, vectors_write
 
     enc = default_encoder()
     ids = list(Question.objects.order_by("pk").values_list("pk", flat=True))
-    if connection.vendor == "sqlite":
-        from healthqa.search.lexical_sqlite import lexical_clear, lexical_index
-
-        lexical_clear()
-        lexical_index(question_ids=ids)
+    lexical = lexical_backend()
+    with transaction.atomic():  # killed half-way, the old rows are all still there
+        lexical.clear()
+        lexical.index(question_ids=ids)
+    related_mark_stale()  # first: killed from here on, the next import or reindex redoes them
     QuestionVector.objects.all().delete()
-    IndexMeta.objects.all().delete()  # a new model or dimension is recorded afresh
+    # A new model or dimension is recorded afresh.
+    IndexMeta.objects.exclude(key=RELATED_STALE).delete()
     RelatedQuestion.objects.all().delete()
     vector_matrix_forget()
     vectors = vectors_write(question_ids=ids, encoder=enc, progress=progress)
-    related = related_compute(encoder=enc, progress=progress)
+    related = _related_recompute(encoder=enc, progress=progress)
     ann_refresh(encoder=enc, progress=progress)  # large sites: the saved HNSW graph, current
     return ReindexReport(questions=len(ids), vectors=vectors, related=related, model=enc.name)
 
@@ -123,8 +148,18 @@ def search_reindex(*, progress: bool = False) -> ReindexReport:
 def related_refresh(*, progress: bool = False) -> int:
     """Recompute every question's related list (after a bulk import)."""
     from healthqa.search.ann import ann_refresh
+
+    done = _related_recompute(encoder=default_encoder(), progress=progress)
+    ann_refresh(encoder=default_encoder(), progress=progress)  # large sites: saved HNSW graph
+    return done
+
+
+def _related_recompute(*, encoder: Encoder, progress: bool) -> int:
+    """Every related list, then the stale mark removed (unless a write set it again since)."""
     from healthqa.search.related import related_compute
 
-    done = related_compute(encoder=default_encoder(), progress=progress)
-    ann_refresh(encoder=default_encoder(), progress=progress)  # large sites: saved HNSW graph
+    mark = IndexMeta.objects.filter(key=RELATED_STALE).values_list("value", flat=True).first()
+    done = related_compute(encoder=encoder, progress=progress)
+    if mark is not None:
+        IndexMeta.objects.filter(key=RELATED_STALE, value=mark).delete()
     return done

@@ -1,4 +1,5 @@
-"""Query text handling shared by the searchers: words, stop words, highlighting."""
+"""The one tokenizer: words, stop words and plural folding for every searcher, the topic
+index and suggestions; and highlighting."""
 
 from __future__ import annotations
 
@@ -23,14 +24,24 @@ STOP_WORDS = frozenset(
 )
 
 
+def word_tokens(text: str) -> list[str]:
+    """Every word of the text, lower-cased, apostrophes kept ("don't"), in order."""
+    return _WORD.findall(text.lower())
+
+
+def is_stop_word(token: str) -> bool:
+    """Whether a token (as word_tokens gives it) carries no topic."""
+    return token in STOP_WORDS or token.replace("'", "") in STOP_WORDS
+
+
 def query_words(text: str, *, limit: int = 32) -> list[str]:
     """The distinct content words of a query, lower-cased, in order, at most `limit`."""
     seen: dict[str, None] = {}
-    for match in _WORD.finditer(text.lower()):
-        word = match.group(0).replace("'", "")
+    for token in word_tokens(text):
+        word = token.replace("'", "")
         if len(word) < 2 and not word.isdigit():
             continue
-        if match.group(0) in STOP_WORDS or word in STOP_WORDS:
+        if is_stop_word(token):
             continue
         seen.setdefault(word, None)
         if len(seen) >= limit:
@@ -49,13 +60,15 @@ def highlight_html(snippet: str) -> str:
     return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
 
 
+def fold_plural(word: str) -> str:
+    """A light plural strip, so "cysts" meets "cyst" and "tumors" meets "tumor"."""
+    if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def stem_words(text: str) -> list[str]:
-    """Content words with a light plural strip, for matching a focus named in a query."""
-    out = []
-    for word in query_words(text, limit=64):
-        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
-            word = word[:-2]
-        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.append(word)
-    return out
+    """Content words with plurals folded, for matching a focus named in a query."""
+    return [fold_plural(word) for word in query_words(text, limit=64)]

@@ -6,6 +6,7 @@ import contextlib
 import json
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import F
 
 from healthqa.kb.models import Question
 from healthqa.search.encoder import DEFAULT_BATCH_SIZE, Encoder
@@ -21,6 +23,10 @@ from healthqa.search.models import IndexMeta, QuestionVector
 from healthqa.search.text import stem_words
 
 FORMAT_VERSION = "1"
+# IndexMeta key present while vectors are stored that no process has been told to load (a
+# bulk import stores them batch by batch and bumps the generation only now and then).
+UNPUBLISHED = "vectors_unpublished"
+PUBLISH_EVERY = 30.0  # seconds: how often a bulk import bumps the generation as it goes
 
 
 class IndexMismatch(RuntimeError):
@@ -64,6 +70,7 @@ def _bump_generation(encoder: Encoder) -> None:
     # A fresh token rather than a counter: processes (and test databases rolled back to an
     # earlier state) can never mistake another index's vectors for theirs.
     IndexMeta.objects.update_or_create(key="generation", defaults={"value": uuid.uuid4().hex})
+    IndexMeta.objects.filter(key=UNPUBLISHED).delete()
 
 
 def index_generation_bump() -> None:
@@ -77,7 +84,7 @@ def vectors_write(*, question_ids: Iterable[int], encoder: Encoder,
     """Embed these questions and store their vectors; returns how many were written.
 
     Inside vectors_background() (a bulk import) the texts go to the encoding thread instead
-    and the vectors are stored when that block ends; this returns 0 then.
+    and the vectors are stored later (vectors_background_store); this returns 0 then.
     """
     index_check(encoder=encoder)
     ids = list(question_ids)
@@ -102,25 +109,36 @@ def vectors_write(*, question_ids: Iterable[int], encoder: Encoder,
     return _store([r[0] for r in rows], [r[4] for r in rows], vectors, encoder=encoder)
 
 
-def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: Encoder) -> int:
-    """Write vectors (replacing older ones) and start a new index generation."""
+def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: Encoder,
+           publish: bool = True) -> int:
+    """Write vectors (replacing older ones) and start a new index generation.
+
+    With publish=False the generation is left alone (unless there is none yet) and the
+    UNPUBLISHED key notes that it is owed: processes go on with the vectors they hold.
+    """
     table = QuestionVector._meta.db_table
     values = [(pk, vec.astype(np.float32).tobytes(), h)
               for pk, h, vec in zip(ids, hashes, vectors, strict=True)]
     with transaction.atomic():
-        if connection.vendor == "sqlite":
-            # Plain SQL: building 47k model instances took longer than writing the rows.
-            with connection.cursor() as cur:
-                cur.executemany(f"INSERT OR REPLACE INTO {table} (question_id, vector, "
-                                "content_hash) VALUES (%s, %s, %s)", values)
+        # Plain SQL: building 47k model instances took longer than writing the rows. The
+        # upsert is standard (SQLite 3.24+, PostgreSQL 9.5+).
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {table} (question_id, vector, content_hash) VALUES (%s, %s, %s) "
+                "ON CONFLICT (question_id) DO UPDATE SET vector = excluded.vector, "
+                "content_hash = excluded.content_hash", values)
+        if publish or not IndexMeta.objects.filter(key="generation").exists():
+            _bump_generation(encoder)
         else:
-            QuestionVector.objects.bulk_create(
-                [QuestionVector(question_id=pk, vector=v, content_hash=h) for pk, v, h in values],
-                update_conflicts=True, unique_fields=["question"],
-                update_fields=["vector", "content_hash"], batch_size=1000,
-            )
-        _bump_generation(encoder)
+            IndexMeta.objects.update_or_create(key=UNPUBLISHED, defaults={"value": "1"})
     return len(values)
+
+
+def _publish_owed(encoder: Encoder) -> None:
+    """Bump the generation if vectors were stored without (by this run or a killed one)."""
+    if IndexMeta.objects.filter(key=UNPUBLISHED).exists():
+        with transaction.atomic():
+            _bump_generation(encoder)
 
 
 def _rows_chunked(ids: list[int]) -> list[tuple[int, str, str, list[str], str]]:
@@ -143,7 +161,7 @@ class _Background:
     A MedQuAD import spends a third of its time in Python writing questions, on one core; the
     model meanwhile has the other (and both once the writing is done). With ONNX Runtime each
     thread has a single-threaded session of its own. The threads never touch the database:
-    the importing thread stores the vectors at the end.
+    the importing thread stores the vectors, between batches and at the end.
     """
 
     def __init__(self, encoder: Encoder, batch_size: int) -> None:
@@ -157,6 +175,7 @@ class _Background:
         self.cancelled = False
         self.error: BaseException | None = None
         self.lock = threading.Lock()
+        self.published = time.monotonic()  # when the generation was last bumped
         # MedQuAD asks the same question in several files: each distinct text is encoded once.
         self.seen: dict[str, np.ndarray] = {}
         from healthqa.search.encoder import OnnxEncoder, _available_cores
@@ -225,11 +244,13 @@ class _Background:
 @contextlib.contextmanager
 def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE,
                        progress: bool = False) -> Iterator[None]:
-    """Around a bulk import: embed in a background thread, store the vectors at the end.
+    """Around a bulk import: embed in background threads; the importing thread stores the
+    vectors between its batches (vectors_background_store) and the rest at the end.
 
     Vectors are stored only for questions that still exist with the content they were
-    computed from; then every published question still without a vector (from this run, or
-    from an earlier one that was interrupted) is embedded, so none is ever left without.
+    computed from; then every question without a current vector (from this run, or from an
+    earlier one that was killed) is embedded, so none is left without one, and the generation
+    is bumped if vectors were stored without (so every process loads them).
     """
     if getattr(_local, "background", None) is not None:  # nested: the outer block stores
         yield
@@ -242,11 +263,13 @@ def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE
         # The questions committed so far keep their vectors (a strict import stops early).
         _local.background = None
         _background_store(background.finish(progress=progress), encoder=encoder)
+        _publish_owed(encoder)
         raise
     except BaseException:  # Ctrl+C: stop encoding, keep what is done
         _local.background = None
         background.cancel()
         _background_store(background.done, encoder=encoder)
+        _publish_owed(encoder)
         raise
     _local.background = None
     _background_store(background.finish(progress=progress), encoder=encoder)
@@ -254,10 +277,32 @@ def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE
     if missing:
         vectors_write(question_ids=missing, encoder=encoder, batch_size=batch_size,
                       progress=progress)
+    _publish_owed(encoder)
+
+
+def vectors_background_store() -> int:
+    """Inside vectors_background(), between two batches: store the vectors encoded so far.
+
+    The importing thread calls it outside any transaction, so the questions of those vectors
+    are committed (or were rolled back: the content hash check skips them). A killed import
+    then loses the vectors of its last few batches only; the next run embeds them. The
+    generation, which makes every process reload all vectors, is bumped at most once every
+    PUBLISH_EVERY seconds here, and at the end. Returns how many vectors were stored.
+    """
+    background: _Background | None = getattr(_local, "background", None)
+    if background is None:
+        return 0
+    with background.lock:
+        done, background.done = background.done, []
+    publish = time.monotonic() - background.published >= PUBLISH_EVERY
+    stored = _background_store(done, encoder=background.encoder, publish=publish)
+    if stored and publish:
+        background.published = time.monotonic()
+    return stored
 
 
 def _background_store(done: list[tuple[list[int], list[str], np.ndarray]], *,
-                      encoder: Encoder) -> None:
+                      encoder: Encoder, publish: bool = True) -> int:
     """Store the vectors of questions that still exist with the content they came from."""
     ids = [pk for chunk_ids, _, _ in done for pk in chunk_ids]
     current: dict[int, str] = {}
@@ -273,13 +318,17 @@ def _background_store(done: list[tuple[list[int], list[str], np.ndarray]], *,
                 keep_ids.append(pk)
                 keep_hashes.append(h)
                 keep_vectors.append(vec)
-    if keep_ids:
-        _store(keep_ids, keep_hashes, np.stack(keep_vectors), encoder=encoder)
+    if not keep_ids:
+        return 0
+    return _store(keep_ids, keep_hashes, np.stack(keep_vectors), encoder=encoder,
+                  publish=publish)
 
 
 def vectors_missing() -> list[int]:
-    """Ids of questions without a vector (an interrupted bulk import leaves some)."""
-    return list(Question.objects.filter(vector__isnull=True).values_list("pk", flat=True))
+    """Ids of questions without a vector, or whose vector was computed from other content
+    (a killed bulk import leaves some)."""
+    return list(Question.objects.exclude(vector__content_hash=F("content_hash"))
+                .order_by("pk").values_list("pk", flat=True))
 
 
 class _FocusWords:

@@ -6,11 +6,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from healthqa.ask.suggest import questions_suggest, suggest_match, suggest_terms
+from healthqa.ask.suggest import questions_suggest, suggest_terms
 from healthqa.kb.models import Question
+from healthqa.search.backends.sqlite import suggest_match as backend_match
 from tests.kb.conftest import KB, NIH, import_records, record
 
 pytestmark = pytest.mark.django_db
+
+
+def suggest_match(text: str) -> str:
+    """The FTS5 expression the SQLite backend runs for what is typed."""
+    return backend_match(*suggest_terms(text))
 
 
 def titles(text: str, **kwargs: int) -> list[str]:

@@ -12,8 +12,8 @@ from healthqa.importers.api import ImportAborted, jsonl_import, medquad_import
 from healthqa.importers.pipeline import ImportReport, import_units
 from healthqa.importers.units import ParsedUnit
 from healthqa.kb import selectors
-from healthqa.kb.models import Answer, Author, Category, Question
-from healthqa.kb.records import QuestionRecord
+from healthqa.kb.models import Answer, Author, Category, Question, Source
+from healthqa.kb.records import AnswerRecord, QuestionRecord, SourceRecord
 from tests.importers.crafted import jsonl, medquad_xml, question_line, write
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +122,76 @@ def test_bad_files_are_reported_at_the_end_and_good_ones_are_imported(medquad: P
     assert summary[0] == (
         "MedQuAD import: 8 files, 5 questions: 5 created, 0 updated, 0 unchanged, 6 errors")
     assert f"{medquad / '2_GARD_QA' / 'empty.xml'}: the file is empty" in summary
+
+
+def test_a_file_whose_url_is_not_http_is_refused_whole_and_the_others_imported(
+    medquad: Path,
+) -> None:
+    bad = write(medquad / "1_CancerGov_QA" / "0000001_1.xml",
+                medquad_xml(source="CancerGov", url="javascript:alert(document.domain)"))
+    report = medquad_import(path=medquad)
+    assert (report.files, report.created) == (3, 5)
+    assert report.errors == [(str(bad), (
+        "Document url 'javascript:alert(document.domain)' is not an http(s) URL: its scheme is"
+        " 'javascript:'; only http:// and https:// links are allowed"))]
+    assert f"{bad}: Document url 'javascript:alert(document.domain)'" in report.summary()
+    assert ids_of("1_CancerGov_QA") == []
+    assert ids_of("2_GARD_QA") == ["2_GARD_QA/0000001#1", "2_GARD_QA/0000001#2"]
+    assert not Question.objects.filter(source_url__icontains="javascript").exists()
+
+
+def test_a_jsonl_line_whose_link_is_not_http_is_refused_and_the_others_imported(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "content.jsonl", jsonl(
+        question_line("t/1"),
+        question_line("t/2", source_url=" JaVaScRiPt:alert(1)"),
+        question_line("t/3", source={"name": "Evil", "key": "evil",
+                                     "license_url": "data:text/html,<script>alert(1)</script>"}),
+        question_line("t/4", source_url="https://www.cdc.gov/gout"),
+    ))
+    report = jsonl_import(path=path)
+    assert report.created == 2
+    assert [p for p, _ in report.errors] == [f"{path}:2", f"{path}:3"]
+    reasons = [r for _, r in report.errors]
+    assert reasons[0].startswith("field \"source_url\" 'JaVaScRiPt:alert(1)' is not an http(s)")
+    assert reasons[1].startswith('field "source.license_url" \'data:text/html,')
+    assert sorted(Question.objects.values_list("external_id", flat=True)) == ["t/1", "t/4"]
+    assert not Source.objects.filter(key="evil").exists()
+
+
+HOSTILE_RECORDS = {
+    "question source_url": dict(source_url="javascript:alert(1)"),
+    "source url": dict(source=SourceRecord(key="evil", name="Evil", url=" JavaScript:alert(1)")),
+    "answer source license_url": dict(answers=(AnswerRecord(
+        body="Rest.", source=SourceRecord(key="evil", name="Evil",
+                                          license_url="vbscript:msgbox(1)")),)),
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE_RECORDS)
+def test_the_import_service_refuses_a_link_that_is_not_http_before_writing(kind: str) -> None:
+    """The last defence, for records that did not come through a parser."""
+    units = [
+        ParsedUnit("good", (QuestionRecord(external_id="t/1", title="What is acne?",
+                                           category_path=("Skin",)),)),
+        ParsedUnit("hostile", (QuestionRecord(external_id="t/2", title="What is a rash?",
+                                              category_path=("Skin",),
+                                              **HOSTILE_RECORDS[kind]),)),  # type: ignore[arg-type]
+    ]
+    report = import_units(kind="Test", units=units, files=1, total=2, unit_name="unit",
+                          strict=False, batch_size=100, progress=False)
+    assert report.created == 1
+    ((path, reason),) = report.errors
+    expected = {
+        "question source_url": "question 't/2' source_url 'javascript:alert(1)'",
+        "source url": "source 'evil' url 'JavaScript:alert(1)'",
+        "answer source license_url": "source 'evil' license_url 'vbscript:msgbox(1)'",
+    }[kind]
+    assert path == "hostile"
+    assert reason.startswith(f"could not be written: {expected} is not an http(s) URL: ")
+    assert list(Question.objects.values_list("external_id", flat=True)) == ["t/1"]
+    assert not Source.objects.filter(key="evil").exists()
 
 
 def test_strict_stops_at_the_first_bad_file_with_files_before_it_complete(

@@ -69,8 +69,8 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str, str]] = [
     ("blank tag", question_line(tags=["ok", ""]), 'field "tags[1]" must be a non-empty string'),
     ("demo a string", question_line(demo="yes"), 'field "demo" must be true or false'),
     ("unknown field", question_line(catgory="x"), 'field "catgory" is not part of the format'),
-    ("source url", question_line(source_url="www.cdc.gov"), 'field "source_url" must be an'
-     " http(s) URL"),
+    ("source url", question_line(source_url="www.cdc.gov"), "field \"source_url\" 'www.cdc.gov'"
+     " is not an http(s) URL: it has no scheme; write it in full, e.g. 'https://www.cdc.gov'"),
     ("source without name", question_line(source={"url": "https://x.org"}),
      'field "source.name" is missing'),
     ("answer without author", question_line(answers=[{"body": "Rest."}]),
@@ -93,6 +93,42 @@ def test_a_bad_line_names_file_line_and_field(
     assert isinstance(good, ParsedUnit) and good.path == f"{path}:1"
     assert isinstance(bad, UnitError) and bad.path == f"{path}:2"
     assert reason in bad.reason
+
+
+HOSTILE_URLS = [
+    "javascript:alert(document.domain)", " JaVaScRiPt:alert(1)", "data:text/html,<script>x",
+    "vbscript:msgbox(1)", "\u0001javascript:alert(1)", "\u0000https://www.cdc.gov/",
+    "java\tscript:alert(1)", "\u200bjavascript:alert(1)", "//evil.example.org/",
+]
+URL_FIELDS: list[tuple[str, Any]] = [
+    ("source_url", lambda url: {"source_url": url}),
+    ("source.url", lambda url: {"source": {"name": "CDC", "url": url}}),
+    ("source.license_url", lambda url: {"source": {"name": "CDC", "license_url": url}}),
+    ("answers[0].source.url",
+     lambda url: {"answers": [{"body": "Rest.", "source": {"name": "CDC", "url": url}}]}),
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+@pytest.mark.parametrize(("field", "fields"), URL_FIELDS, ids=[f[0] for f in URL_FIELDS])
+def test_a_link_that_is_not_http_refuses_its_line_naming_line_and_field(
+    tmp_path: Path, field: str, fields: Any, url: str
+) -> None:
+    path = write(tmp_path / "content.jsonl", jsonl(
+        question_line("ok/1"), question_line("bad/2", **fields(url)), question_line("ok/3")))
+    first, bad, third = list(jsonl_read(path))
+    assert isinstance(first, ParsedUnit) and isinstance(third, ParsedUnit)
+    assert isinstance(bad, UnitError) and bad.path == f"{path}:2"
+    assert bad.reason.startswith(f'field "{field}" {url.strip()!r} is not an http(s) URL: ')
+
+
+def test_http_links_are_kept_without_the_spaces_around_them() -> None:
+    record = jsonl_parse_line(json.dumps(question_line(
+        source_url=" https://www.cdc.gov/gout ",
+        source={"name": "CDC", "url": "HTTPS://WWW.CDC.GOV/", "license_url": ""})))
+    assert record.source_url == "https://www.cdc.gov/gout"
+    assert record.source and (record.source.url, record.source.license_url) == (
+        "HTTPS://WWW.CDC.GOV/", "")
 
 
 def test_blank_lines_and_comments_are_skipped_and_lines_keep_their_numbers(

@@ -133,6 +133,18 @@ BAD_FILES: list[tuple[str, bytes, str]] = [
     ("pair without question",
      medquad_xml(pairs=[("What is Gout ?", "information", "x"), (" ", "causes", "y")]).encode(),
      "pair 2 (pid 4) has no question text"),
+    ("javascript url", medquad_xml(url="javascript:alert(document.domain)").encode(),
+     "Document url 'javascript:alert(document.domain)' is not an http(s) URL: its scheme is"
+     " 'javascript:'"),
+    ("data url", medquad_xml(url="data:text/html,<script>alert(1)</script>").encode(),
+     "Document url 'data:text/html,<script>alert(1)</script>' is not an http(s) URL"),
+    ("mixed-case url with spaces", medquad_xml(url="  VbScRiPt:msgbox(1)").encode(),
+     "Document url 'VbScRiPt:msgbox(1)' is not an http(s) URL"),
+    ("control character in url", medquad_xml(url="java\tscript:alert(1)").encode(),
+     "Document url 'java\\tscript:alert(1)' is not an http(s) URL: it contains '\\t'"),
+    ("scheme-less url", medquad_xml(url="www.cdc.gov/gout").encode(),
+     "Document url 'www.cdc.gov/gout' is not an http(s) URL: it has no scheme; write it in full,"
+     " e.g. 'https://www.cdc.gov/gout'"),
 ]
 
 
@@ -142,6 +154,28 @@ def test_a_bad_file_is_refused_with_its_path_and_a_clear_reason(
 ) -> None:
     path = write(tmp_path / "2_GARD_QA" / "0000009.xml", content)
     assert reason in refused(path)
+
+
+def test_a_bad_url_on_the_other_root_elements_is_refused_naming_them(tmp_path: Path) -> None:
+    doc = (
+        '<doc docid="0000007" corpus="NINDS" url="javascript:alert(1)"><qaPairs><pair pid="1">'
+        '<question qtype="information">what is x ?</question><answer>x</answer></pair>'
+        "</qaPairs></doc>"
+    )
+    assert refused(write(tmp_path / "6_NINDS_QA" / "0000007.xml", doc)).startswith(
+        "doc url 'javascript:alert(1)' is not an http(s) URL")
+    disease = medquad_xml(source="CDC", url="JAVASCRIPT:alert(1)").replace(
+        "Document", "DiseaseFile")
+    assert refused(write(tmp_path / "9_CDC_QA" / "0000397.xml", disease)).startswith(
+        "DiseaseFile url 'JAVASCRIPT:alert(1)' is not an http(s) URL")
+
+
+def test_an_empty_url_is_allowed_and_spaces_around_a_url_are_removed(tmp_path: Path) -> None:
+    (empty, _) = parsed(write(tmp_path / "2_GARD_QA" / "1.xml", medquad_xml(url=""))).records
+    assert empty.source_url == ""
+    spaced = medquad_xml(url=" https://www.cdc.gov/gout \n")
+    (record, _) = parsed(write(tmp_path / "2_GARD_QA" / "2.xml", spaced)).records
+    assert record.source_url == "https://www.cdc.gov/gout"
 
 
 def test_reading_a_folder_yields_one_unit_per_file_in_subset_order(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from reversion.models import Version
 
-from healthqa.kb.models import Answer, Author, Category, Question
+from healthqa.kb.models import Answer, Author, Category, Question, Source
 from tests.kb.conftest import KB
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +146,54 @@ def test_a_source_link_typed_without_a_scheme_is_kept_as_https(admin_client: Any
     assert response.status_code == 302, response.content.decode()[:3000]
     question = Question.objects.get(external_id="local/coffee")
     assert question.source_url == "https://medlineplus.gov/gout.html"
+
+
+# Links a page would put in an href: the admin refuses all but http(s), with a form error.
+HOSTILE_URLS = [
+    "javascript:alert(document.domain)", " JaVaScRiPt:alert(1)", "data:text/html,<script>x",
+    "vbscript:msgbox(1)", "java\tscript:alert(1)", "ftp://ftp.example.org/file",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_the_question_form_refuses_a_source_link_that_is_not_http(
+        admin_client: Any, kb: KB, url: str) -> None:
+    data = question_form(None, category=kb.back_pain.category, answers=[], source_url=url)
+    response = admin_client.post("/admin/kb/question/add/", data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["source_url"], errors
+    assert not Question.objects.filter(external_id="local/coffee").exists()
+    # And on a change of an existing question, which keeps its link.
+    question = kb.placenta_previa
+    data = question_form(question, category=question.category, answers=[], source_url=url)
+    response = admin_client.post(f"/admin/kb/question/{question.pk}/change/", data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["source_url"]
+    question.refresh_from_db()
+    assert question.source_url == "https://rarediseases.info.nih.gov/diseases/placenta-previa"
+
+
+@pytest.mark.parametrize("field", ["url", "license_url"])
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_the_source_form_refuses_a_link_that_is_not_http(
+        admin_client: Any, kb: KB, field: str, url: str) -> None:
+    source = Source.objects.get(key="GARD")
+    data = {"key": source.key, "name": source.name, "url": source.url,
+            "license_name": source.license_name, "license_url": source.license_url, field: url}
+    response = admin_client.post(f"/admin/kb/source/{source.pk}/change/", data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == [field]
+    source.refresh_from_db()
+    assert getattr(source, field).startswith("https://")
+
+
+def test_the_source_form_saves_http_links(admin_client: Any, kb: KB) -> None:
+    source = Source.objects.get(key="GARD")
+    data = {"key": source.key, "name": source.name, "url": "http://www.cdc.gov/",
+            "license_name": source.license_name, "license_url": "creativecommons.org/x"}
+    response = admin_client.post(f"/admin/kb/source/{source.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    source.refresh_from_db()
+    assert (source.url, source.license_url) == ("http://www.cdc.gov/",
+                                                "https://creativecommons.org/x")

@@ -10,8 +10,8 @@ import pytest
 from healthqa.kb.models import Category, Question
 from healthqa.kb.services import questions_import
 from healthqa.search.ann import AnnIndex, ann_index
+from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder
-from healthqa.search.hybrid import DenseSearcher
 from healthqa.search.types import SearchFilters
 from healthqa.search.vectors import vector_matrix, vector_matrix_forget
 from tests.search.corpus import FOCI, build, records

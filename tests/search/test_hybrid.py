@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from healthqa.kb.models import Category
+from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder, lexical_searcher
-from healthqa.search.hybrid import DenseSearcher, HybridSearcher, weights_replace
+from healthqa.search.hybrid import HybridSearcher, weights_replace
 from healthqa.search.match import WEIGHTS
 from healthqa.search.types import Hit, SearchFilters
 from healthqa.search.vectors import vector_matrix

@@ -11,11 +11,11 @@ from django.db import connection
 from healthqa.kb.models import Answer, Question
 from healthqa.kb.records import AnswerRecord, QuestionRecord
 from healthqa.kb.services import question_refresh, questions_import
+from healthqa.search.dense import DenseSearcher
 from healthqa.search.encoder import HashingEncoder
-from healthqa.search.engine import encoder
-from healthqa.search.hybrid import DenseSearcher, HybridSearcher
+from healthqa.search.engine import encoder, lexical_searcher
+from healthqa.search.hybrid import HybridSearcher
 from healthqa.search.indexing import search_reindex
-from healthqa.search.lexical_sqlite import SqliteLexicalSearcher
 from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion
 from healthqa.search.related import OWN_FOCUS_MAX, RELATED, related_compute
 from healthqa.search.vectors import (
@@ -38,7 +38,7 @@ def fts_rowids() -> set[int]:
 
 
 def lexical_ids(query: str) -> set[int]:
-    return {h.question_id for h in SqliteLexicalSearcher().search(query, k=100)}
+    return {h.question_id for h in lexical_searcher().search(query, k=100)}
 
 
 def test_an_import_gives_every_question_a_lexical_row_and_a_vector() -> None:
@@ -92,7 +92,7 @@ def test_deleting_a_question_takes_it_out_of_every_index_and_refills_related_lis
     after = vector_matrix(encoder=encoder())
     assert after is not before and gout_pk not in after.row_of
     assert gout_pk not in {h.question_id for h in
-                           HybridSearcher(lexical=SqliteLexicalSearcher(),
+                           HybridSearcher(lexical=lexical_searcher(),
                                           dense=DenseSearcher(encoder=encoder()))
                            .search("What is Gout?", k=20)}
     for question_id in listing:

@@ -6,12 +6,13 @@ import pytest
 
 from healthqa.kb.models import Category
 from healthqa.kb.records import AnswerRecord, QuestionRecord
-from healthqa.search.lexical_sqlite import (
-    SqliteLexicalSearcher,
+from healthqa.search.backends import lexical_backend
+from healthqa.search.backends.sqlite import (
     fts_query,
     fts_query_bounded,
     lexical_frequencies_forget,
 )
+from healthqa.search.engine import LexicalSearcher, lexical_searcher
 from healthqa.search.text import highlight_html
 from healthqa.search.types import SearchFilters
 from tests.search.corpus import GARD, build
@@ -26,7 +27,7 @@ def ext_ids(hits: list, questions: dict) -> list[str]:
 
 def test_a_question_is_found_by_the_words_of_its_title_first() -> None:
     questions = build()
-    hits = SqliteLexicalSearcher().search("treatments for gout", k=5)
+    hits = lexical_searcher().search("treatments for gout", k=5)
     assert ext_ids(hits, questions)[0] == "t/0/3"  # "What are the treatments for Gout?"
     assert all(h.score > 0 and h.lexical == h.score for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -40,7 +41,7 @@ def test_words_found_only_in_an_answer_or_a_focus_synonym_find_the_question() ->
         QuestionRecord(external_id="x/2", title="What is Asthma?", category_path=("C",),
                        focus="Asthma", answers=(AnswerRecord(body="The airways narrow."),)),
     ])
-    searcher = SqliteLexicalSearcher()
+    searcher = lexical_searcher()
     assert ext_ids(searcher.search("podagra", k=5), questions) == ["x/1"]
     assert ext_ids(searcher.search("crystals", k=5), questions) == ["x/1"]
     assert ext_ids(searcher.search("airways", k=5), questions) == ["x/2"]
@@ -48,7 +49,7 @@ def test_words_found_only_in_an_answer_or_a_focus_synonym_find_the_question() ->
 
 def test_filters_restrict_hits_to_a_category_a_source_and_answered_questions() -> None:
     questions = build()
-    searcher = SqliteLexicalSearcher()
+    searcher = lexical_searcher()
     joints = Category.objects.get(name="Joints")
     in_joints = searcher.search("symptoms", k=50,
                                 filters=SearchFilters(category_ids=(joints.pk,)))
@@ -68,7 +69,7 @@ def test_filters_restrict_hits_to_a_category_a_source_and_answered_questions() -
 
 def test_stop_words_punctuation_and_fts_syntax_are_never_errors() -> None:
     build()
-    searcher = SqliteLexicalSearcher()
+    searcher = lexical_searcher()
     assert searcher.search("what is the", k=5) == []
     assert searcher.search("?!... ---", k=5) == []
     assert searcher.search("", k=5) == []
@@ -91,7 +92,7 @@ def test_snippets_escape_stored_markup_and_mark_only_query_words() -> None:
                                   body_format="text"),),
         ),
     ])
-    searcher = SqliteLexicalSearcher()
+    searcher = lexical_backend()
     pk = questions["x/1"].pk
     raw = searcher.snippets("uric crystals", [pk])[pk]
     html = highlight_html(raw)
@@ -115,8 +116,9 @@ def test_the_most_common_words_are_dropped_when_a_query_would_score_too_many_row
     assert fts_query_bounded("symptoms", budget=3) == ""
     # Words found nowhere cost nothing: kept (they may be written before the count expires).
     assert fts_query_bounded("zzyzx gout", budget=10) == '"zzyzx" OR "gout"'
-    bounded = SqliteLexicalSearcher(budget=10).search("symptoms of gout", k=50)
+    bounded = LexicalSearcher(backend=lexical_backend(), budget=10).search("symptoms of gout", k=50)
     gout = {q.pk for q in questions.values() if q.focus == "Gout"}
     assert {h.question_id for h in bounded} == gout
-    unbounded = SqliteLexicalSearcher(budget=0).search("symptoms of gout", k=50)
+    unbounded = LexicalSearcher(backend=lexical_backend(), budget=0).search(
+        "symptoms of gout", k=50)
     assert len(unbounded) > len(bounded)

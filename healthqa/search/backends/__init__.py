@@ -1,0 +1,85 @@
+"""The lexical search backends: one protocol, one module per database, chosen once here.
+
+A backend owns all of its database's full-text SQL: the schema, ranking (BM25), snippets,
+suggestions and keeping its index in step. Adding a database is its module and one line in
+BACKENDS; nothing else in healthqa asks which database it runs on.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from healthqa.search.types import Hit, SearchFilters
+
+
+class LexicalBackend(Protocol):
+    """Full-text search over questions (title, focus, question text and answers)."""
+
+    def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
+               ) -> list[Hit]:
+        """BM25 hits, best first; `budget`: rows scored at most (0: no bound)."""
+        ...
+
+    def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
+                 ) -> dict[int, str]:
+        """Text around the query's words in each question's answers, matches between
+        search.text.MARK_OPEN and MARK_CLOSE (not escaped)."""
+        ...
+
+    def suggest(self, words: Sequence[str], partial: str, *, every_word: bool, limit: int
+                ) -> list[tuple[str, str]]:
+        """(slug, title) of published questions whose titles hold the words (all, or any)
+        and a word starting with `partial`, best first."""
+        ...
+
+    def index(self, *, question_ids: Iterable[int]) -> int:
+        """Write (or rewrite) these questions' rows from the database; returns rows."""
+        ...
+
+    def remove(self, *, question_ids: Iterable[int]) -> None:
+        """Drop these questions from the index."""
+        ...
+
+    def clear(self) -> None:
+        """Empty the index (before a full rebuild)."""
+        ...
+
+    def schema_create(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        """Create the index's tables (from a migration)."""
+        ...
+
+    def schema_drop(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        """Drop them (the migration's reverse)."""
+        ...
+
+    def files_folder(self) -> Path | None:
+        """A folder for files kept beside the database (the HNSW graph), or None."""
+        ...
+
+
+# The registration: the database Django reports for a connection -> its backend's class.
+BACKENDS = {
+    "sqlite": "healthqa.search.backends.sqlite.SqliteBackend",
+}
+
+
+def lexical_backend(connection: BaseDatabaseWrapper | None = None) -> LexicalBackend:
+    """The backend of this connection's database (the default connection when None)."""
+    connection = connection or connections["default"]
+    path = BACKENDS.get(connection.vendor)
+    if path is None:
+        raise ImproperlyConfigured(
+            f"healthqa has no full-text search backend for {connection.display_name}; "
+            f"it supports: {', '.join(sorted(BACKENDS))}"
+        )
+    module, name = path.rsplit(".", 1)
+    backend: LexicalBackend = getattr(importlib.import_module(module), name)(connection)
+    return backend

@@ -1,0 +1,34 @@
+"""JSON 405 answers for the methods an operation does not take (ninja's own are plain text).
+
+Registered on the router that owns the path: Django routes a path to its first pattern, so a
+method answered by another router would never be reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router
+
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def methods_refuse(router: Router, paths: Iterable[str], *, allow: str, hint: str) -> None:
+    """Answer every method not in `allow` on these paths with 405, JSON and an Allow header."""
+    refused = [m for m in ALL_METHODS if m not in allow.replace(" ", "").split(",")]
+
+    def refuse(request: HttpRequest) -> HttpResponse:
+        response = JsonResponse(
+            {"detail": f"{request.method} is not allowed on {request.path}; {hint}"},
+            status=405,
+        )
+        response["Allow"] = allow
+        return response
+
+    def refuse_slug(request: HttpRequest, slug: str) -> HttpResponse:
+        return refuse(request)
+
+    for path in paths:
+        view = refuse_slug if "{slug}" in path else refuse
+        router.api_operation(refused, path, include_in_schema=False)(view)

@@ -1,0 +1,77 @@
+"""schema.org QAPage and BreadcrumbList of an article page, as JSON-LD."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import nh3
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from healthqa.kb.models import Answer, Question
+from healthqa.kb.selectors import CategoryNode
+
+# Characters that would let text close a <script> element; the same escapes as json_script.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def _answer_author(answer: Answer, question: Question) -> dict[str, str]:
+    if answer.author is not None:
+        person = {"@type": "Person", "name": answer.author.display_name}
+        if answer.author.credentials:
+            person["description"] = answer.author.credentials
+        return person
+    source = answer.source or question.source
+    if source is not None:
+        org = {"@type": "Organization", "name": source.name}
+        return {**org, "url": source.url} if source.url else org
+    return {"@type": "Organization", "name": settings.SITE_NAME}
+
+
+def structured_data(request: HttpRequest, question: Question, answers: list[Answer],
+                     crumbs: list[CategoryNode], *, text: str) -> SafeString:
+    """schema.org QAPage and BreadcrumbList as JSON-LD, safe inside a <script> element."""
+    url = request.build_absolute_uri(question.get_absolute_url())
+    main: dict[str, Any] = {
+        "@type": "Question",
+        "name": question.title,
+        "text": text,
+        "answerCount": len(answers),
+    }
+    if question.published_at:
+        main["datePublished"] = question.published_at.isoformat()
+    main["suggestedAnswer"] = [
+        {
+            "@type": "Answer",
+            "text": html.unescape(nh3.clean(answer.body_html, tags=set())).strip(),
+            "url": f"{url}#answer-{answer.position}",
+            "author": _answer_author(answer, question),
+        }
+        for answer in answers
+    ]
+    trail = [("Home", reverse("web:home"))] + [
+        (node.name, reverse("web:category", kwargs={"slug": node.slug})) for node in crumbs
+    ]
+    page: dict[str, Any] = {"@type": "QAPage", "url": url, "mainEntity": main}
+    if question.last_reviewed_at:
+        page["lastReviewed"] = question.last_reviewed_at.isoformat()
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [
+            page,
+            {
+                "@type": "BreadcrumbList",
+                "itemListElement": [
+                    {"@type": "ListItem", "position": i, "name": name,
+                     "item": request.build_absolute_uri(path)}
+                    for i, (name, path) in enumerate(trail, start=1)
+                ] + [{"@type": "ListItem", "position": len(trail) + 1, "name": question.title}],
+            },
+        ],
+    }
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(encoded.translate(_JSON_SCRIPT_ESCAPES))  # safe: <, > and & escaped

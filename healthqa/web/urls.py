@@ -1,0 +1,15 @@
+"""The site's URL map (ROOT_URLCONF): the pages, the JSON API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from healthqa.web.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("healthqa.web.pages_urls")),
+]
+
+handler404 = "healthqa.web.views.errors.page_not_found"
+handler500 = "healthqa.web.views.errors.server_error"
