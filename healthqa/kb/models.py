@@ -119,6 +119,10 @@ class Question(models.Model):
         indexes = [
             models.Index(fields=["category", "status", "title", "id"], name="q_cat_nav"),
             models.Index(fields=["status", "-published_at"], name="q_newest"),
+            # The home page's newest questions whose answer is stored here (MedQuAD's newest
+            # are thousands of drug pages answered only at their source).
+            models.Index(fields=["status", "has_answer", "-published_at"],
+                         name="q_newest_answered"),
             # The API lists all published questions by title: without it SQLite sorts them all.
             models.Index(fields=["status", "title", "id"], name="q_title"),
         ]

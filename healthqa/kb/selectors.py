@@ -41,8 +41,10 @@ def questions_filter(
     has_answer: bool | None = None,
     text: str | None = None,
     external_id: str | None = None,
+    answered_first: bool = False,
 ) -> QuerySet[Question]:
-    """Published questions matching the given filters, ordered by title."""
+    """Published questions matching the given filters, ordered by title (with
+    `answered_first`, those whose answer is stored here before those answered at a source)."""
     qs = questions_published()
     if category is not None:
         qs = qs.filter(category_id__in=category_descendant_ids(category=category))
@@ -57,6 +59,8 @@ def questions_filter(
     if text:
         for word in text.split()[:8]:
             qs = qs.filter(Q(title__icontains=word) | Q(focus__icontains=word))
+    if answered_first:
+        return qs.order_by("-has_answer", "title", "id")
     return qs.order_by("title", "id")
 
 
@@ -85,8 +89,13 @@ def question_tag_names(*, question: Question) -> list[str]:
 
 
 def questions_newest(*, limit: int = 10) -> list[Question]:
-    """The most recently published questions."""
-    return list(questions_published().order_by("-published_at", "-id")[:limit])
+    """The most recently published questions, those with an answer to read first: MedQuAD's
+    newest are drug and herb pages whose answers are only at their source (copyright)."""
+    newest = questions_published().order_by("-published_at", "-id")
+    answered = list(newest.filter(has_answer=True)[:limit])
+    if len(answered) < limit:
+        answered += list(newest.filter(has_answer=False)[: limit - len(answered)])
+    return answered
 
 
 @dataclass(frozen=True)

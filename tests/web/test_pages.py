@@ -148,6 +148,28 @@ def test_home_lists_the_newest_questions_and_not_drafts(client: Any, kb: KB) -> 
     assert kb.dizzy_draft.title not in html
 
 
+def test_home_and_category_pages_lead_with_questions_whose_answer_is_here(
+        client: Any, kb: KB, settings: Any) -> None:
+    # Published last, as MedQuAD's drug pages are: their answers are only at the source.
+    later = [record(f"pages/at-source-{i}", f"What is drug {i}?", source=NIH, answers=(),
+                    category_path=("Drugs",),
+                    source_url=f"https://medlineplus.gov/druginfo/{i}.html", is_demo=False)
+             for i in range(12)]
+    import_records(later)
+    html, _ = fetch(client, "/")
+    newest = html.split('id="newest"', 1)[1]
+    answered = Question.objects.filter(status="published", has_answer=True).count()
+    assert answered < 10  # the list is filled up with the newest answered at a source
+    shown = [title for title in re.findall(r'class="title"[^>]*>([^<]+)<', newest)]
+    assert len(shown) == 10
+    assert all("drug" not in t for t in shown[:answered])
+    assert all("drug" in t for t in shown[answered:])
+    settings.PAGE_SIZE = 50
+    _, page = fetch(client, "/c/pregnancy/")
+    titles = [t for a, t in page.links if a.get("class") == "title"]
+    assert titles[-1] == kb.placenta_previa.title  # answered only at its source: last
+
+
 # --- search --------------------------------------------------------------------------------
 
 def test_search_finds_questions_by_the_words_of_their_title_or_topic(client: Any, kb: KB) -> None:
@@ -179,8 +201,10 @@ def test_a_category_page_is_paginated_and_keeps_its_order(
     settings.PAGE_SIZE = 3
     _, first = fetch(client, "/c/pregnancy/")
     html, second = fetch(client, "/c/pregnancy/?page=2")
+    # Answered here first, then answered at a source; by title within each.
     published = list(
-        Question.objects.filter(category__slug="pregnancy", status="published").order_by("title")
+        Question.objects.filter(category__slug="pregnancy", status="published")
+        .order_by("-has_answer", "title")
     )
     assert [t for a, t in first.links if a.get("class") == "title"] == [
         q.title for q in published[:3]]

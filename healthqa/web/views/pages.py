@@ -72,7 +72,9 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "category": category,
         "crumbs": selectors.category_ancestors(category_id=category.pk)[:-1],
         "children": [c for c in children if c.count],
-        "page": page_or_404(request, selectors.questions_filter(category=category),
+        # A listing that invites reading leads with the answers stored here.
+        "page": page_or_404(request, selectors.questions_filter(category=category,
+                                                                answered_first=True),
                             size=settings.PAGE_SIZE),
     })
 
