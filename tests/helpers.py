@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +36,41 @@ def require_shared(*parts: str) -> Path:
             pytest.fail(message + "; under CI=true it must be present")
         pytest.skip(message)
     return path
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def healthqa_command() -> list[str]:
+    """The `healthqa` command line, run by this interpreter."""
+    return [sys.executable, "-m", "healthqa.cli"]
+
+
+@contextlib.contextmanager
+def healthqa_serve(data_dir: Path, env: dict[str, str], *args: str) -> Iterator[str]:
+    """A real `healthqa serve` over `data_dir` (extra `args` for serve): its base URL."""
+    port = free_port()
+    log = (data_dir / "serve.log").open("w")
+    proc = subprocess.Popen([*healthqa_command(), "serve", "--port", str(port), *args], env=env,
+                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "serve.log").read_text()) from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+

@@ -14,6 +14,7 @@ from healthqa.ask.triage import Triage, question_triage
 from healthqa.kb.data import answer_data, question_item_data, source_data
 from healthqa.kb.models import Answer, Question
 from healthqa.kb.text import title_key
+from healthqa.kb.urls_safe import http_url_shown
 from healthqa.search.engine import searcher
 from healthqa.search.match import confidence
 from healthqa.search.types import Hit, SearchFilters
@@ -76,7 +77,7 @@ class AskHit:
     @property
     def answer_at_source(self) -> bool:
         """The answer is not stored here (copyright) but can be read at the source."""
-        return not self.answers and bool(self.question.source_url)
+        return not self.answers and bool(http_url_shown(self.question.source_url))
 
     @property
     def first_answer(self) -> Answer | None:
@@ -186,7 +187,7 @@ def ask_result_data(result: AskResult) -> dict[str, Any]:
                 "confidence": hit.confidence,
                 "confidence_label": hit.confidence_label,
                 "answer_at_source": hit.answer_at_source,
-                "source_url": hit.question.source_url,
+                "source_url": http_url_shown(hit.question.source_url),
                 "source": source_data(hit.question.source),
                 "answers": [answer_data(a) for a in hit.answers],
                 "also_from": [{"slug": q.slug, "url": q.get_absolute_url(),

@@ -1,5 +1,5 @@
 """Plain data (JSON-ready dicts) of questions, answers and sources: the one shape the API and
-the CLI print them in."""
+the CLI print them in. Links are given only when they are http(s) (see kb.urls_safe)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from healthqa.kb.models import Answer, Category, Question, Source
 from healthqa.kb.text import plain_text
+from healthqa.kb.urls_safe import http_url_shown
 
 
 def source_data(source: Source | None) -> dict[str, str] | None:
@@ -16,9 +17,9 @@ def source_data(source: Source | None) -> dict[str, str] | None:
     return {
         "key": source.key,
         "name": source.name,
-        "url": source.url,
+        "url": http_url_shown(source.url),
         "license_name": source.license_name,
-        "license_url": source.license_url,
+        "license_url": http_url_shown(source.license_url),
     }
 
 

@@ -93,3 +93,14 @@ def _scheme(url: str) -> str | None:
     if "." in scheme and url[match.end():match.end() + 1].isdigit():
         return None
     return scheme
+
+
+def http_url_shown(value: object) -> str:
+    """`value` (stripped) if it is an absolute http(s) URL, else "": what a page or the API
+    may offer as a link, whatever a row written before this check existed holds."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return http_url_check(value, field="link")
+    except NotHttpURL:
+        return ""

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from healthqa.kb.models import Answer, Question
 from healthqa.kb.selectors import CategoryNode
+from healthqa.kb.urls_safe import http_url_shown
 
 # Characters that would let text close a <script> element; the same escapes as json_script.
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -28,7 +29,8 @@ def _answer_author(answer: Answer, question: Question) -> dict[str, str]:
     source = answer.source or question.source
     if source is not None:
         org = {"@type": "Organization", "name": source.name}
-        return {**org, "url": source.url} if source.url else org
+        url = http_url_shown(source.url)  # a row from before links were checked may hold another
+        return {**org, "url": url} if url else org
     return {"@type": "Organization", "name": settings.SITE_NAME}
 
 

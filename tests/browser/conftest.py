@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, in_ci
+from tests.helpers import REPO_ROOT, healthqa_command, healthqa_serve, in_ci
 
 CHROMIUM = "/usr/bin/chromium"
 # As root Chromium needs --no-sandbox; the network flags stop it calling home (no network here).
@@ -38,16 +35,6 @@ def _need_chromium() -> None:
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthqa() -> list[str]:
-    return [sys.executable, "-m", "healthqa.cli"]
-
-
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real healthqa server over a fresh SQLite database with the demo content."""
@@ -57,26 +44,10 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
            "HEALTHQA_ENCODER": "minilm-onnx"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run([*_healthqa(), "demo"], env=env, check=True, cwd=REPO_ROOT,
+    subprocess.run([*healthqa_command(), "demo"], env=env, check=True, cwd=REPO_ROOT,
                    capture_output=True)
-    port = _free_port()
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen([*_healthqa(), "serve", "--port", str(port)], env=env,
-                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((data_dir / "serve.log").read_text()) from None
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with healthqa_serve(data_dir, env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

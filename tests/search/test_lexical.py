@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections
 
 from healthqa.kb.models import Category
 from healthqa.kb.records import AnswerRecord, QuestionRecord
@@ -122,3 +125,26 @@ def test_the_most_common_words_are_dropped_when_a_query_would_score_too_many_row
     unbounded = LexicalSearcher(backend=lexical_backend(), budget=0).search(
         "symptoms of gout", k=50)
     assert len(unbounded) > len(bounded)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backend_built_on_one_thread_serves_the_others() -> None:
+    # The searchers are built once per process and shared by every server thread, and a
+    # Django connection belongs to the thread that opened it.
+    build()
+    searcher = lexical_searcher()
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            found.extend(h.question_id for h in searcher.search("treatments for gout", k=5))
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+    assert not errors and found

@@ -81,5 +81,6 @@ def lexical_backend(connection: BaseDatabaseWrapper | None = None) -> LexicalBac
             f"it supports: {', '.join(sorted(BACKENDS))}"
         )
     module, name = path.rsplit(".", 1)
-    backend: LexicalBackend = getattr(importlib.import_module(module), name)(connection)
+    # Built with the alias, not the connection: Django's connections belong to one thread.
+    backend: LexicalBackend = getattr(importlib.import_module(module), name)(connection.alias)
     return backend

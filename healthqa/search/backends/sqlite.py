@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from django.db import connection as default_connection
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
@@ -132,8 +133,14 @@ def suggest_match(words: Sequence[str], partial: str, *, every_word: bool = True
 class SqliteBackend:
     """BM25 over the FTS5 index; scores are positive, higher is better."""
 
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        self.connection = connection
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    @property
+    def connection(self) -> BaseDatabaseWrapper:
+        """The calling thread's connection (Django gives each thread its own; the backend
+        is built once and shared by every server thread)."""
+        return connections[self.alias]
 
     def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
                ) -> list[Hit]:
