@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.decorators import decorate_view
 
 from healthqa.ask.search import (
     SEARCH_RESULTS,
@@ -28,7 +29,8 @@ from healthqa.web.api.ask_schemas import (
     SuggestOut,
     SuggestQuery,
 )
-from healthqa.web.api.errors import INVALID, NOT_FOUND, not_found
+from healthqa.web.api.body import json_object_body
+from healthqa.web.api.errors import ALWAYS, JSON_BODY, NOT_FOUND, QUERY, not_found
 from healthqa.web.api.kb_schemas import FilterQuery
 from healthqa.web.api.methods import methods_refuse
 from healthqa.web.api.paged import paged
@@ -49,7 +51,7 @@ def _filters_or_404(filters: FilterQuery) -> ChosenFilters:
 
 @router.get(
     "/search",
-    response={200: SearchPageOut, **NOT_FOUND, **INVALID},
+    response={200: SearchPageOut, **NOT_FOUND, **QUERY, **ALWAYS},
     tags=["search"],
     summary="Search questions",
     url_name="search",
@@ -79,7 +81,7 @@ def _ask(text: str, k: int, filters: FilterQuery) -> dict[str, Any]:
 
 @router.get(
     "/ask",
-    response={200: AskOut, **NOT_FOUND, **INVALID},
+    response={200: AskOut, **NOT_FOUND, **QUERY, **ALWAYS},
     tags=["ask"],
     summary="Ask a question (in the query string)",
     url_name="ask",
@@ -92,19 +94,22 @@ def ask(request: HttpRequest, params: Query[AskQuery]) -> dict[str, Any]:
 
 @router.post(
     "/ask",
-    response={200: AskOut, **NOT_FOUND, **INVALID},
+    response={200: AskOut, **NOT_FOUND, **JSON_BODY, **ALWAYS},
     tags=["ask"],
     summary="Ask a question (in a JSON body)",
 )
+@decorate_view(json_object_body('{"question": "What causes gout?"}'))
 def ask_post(request: HttpRequest, body: AskBody) -> dict[str, Any]:
     """As GET /ask, with the question in a JSON body: {"question": "..."} (kept out of URLs
-    and the logs that record them)."""
+    and the logs that record them). The body must be a UTF-8 JSON object sent as
+    application/json: another Content-Type is 415, a body over 1,000,000 bytes 413, one that
+    is not a JSON object 422."""
     return _ask(body.question, body.k, body)
 
 
 @router.get(
     "/suggest",
-    response={200: SuggestOut, **INVALID},
+    response={200: SuggestOut, **QUERY, **ALWAYS},
     tags=["ask"],
     summary="Question titles for what is typed so far",
     url_name="suggest",

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from healthqa.ask.services import ASK_RESULTS, AskInputError, question_clean
+from healthqa.ask.services import (
+    ASK_RESULTS,
+    MAX_QUESTION_CHARS,
+    AskInputError,
+    question_clean,
+)
 from healthqa.ask.suggest import SUGGEST_LIMIT
 from healthqa.web.api.kb_schemas import (
     AnswerOut,
@@ -20,7 +27,24 @@ from healthqa.web.api.kb_schemas import (
 MAX_ASK_RESULTS = 50
 
 
-def _checked(value: str, noun: str) -> str:
+# Python's whitespace (str.isspace, what question_clean splits on), spelled out so that the
+# OpenAPI pattern means the same in every regex dialect (ECMAScript's \s differs: it lacks
+# \x1c-\x1f and \x85 and has \ufeff). tests/web/test_api_contract.py checks the list.
+WHITESPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"
+
+
+def text_field(description: str) -> Any:
+    """A question or query: its constraints in the OpenAPI schema as the validator enforces
+    them (1 to MAX_QUESTION_CHARS characters, at least one of them not whitespace)."""
+    return Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=NOT_BLANK,
+                 description=description)
+
+
+def _checked(value: Any, noun: str) -> Any:
+    """Run before pydantic's own checks, so that their messages are the friendly ones."""
+    if not isinstance(value, str):
+        return value  # pydantic says it should be a string
     try:
         return question_clean(value, noun=noun)
     except AskInputError as exc:
@@ -29,34 +53,47 @@ def _checked(value: str, noun: str) -> str:
 
 
 class SearchQuery(FilterQuery, PageQuery):
-    q: str = Field(description="What to search for (at most 2,000 characters).")
+    q: str = text_field("What to search for (at most 2,000 characters, not only whitespace; "
+                        "whitespace is collapsed).")
 
-    @field_validator("q")
+    @field_validator("q", mode="before")
     @classmethod
-    def _q(cls, value: str) -> str:
+    def _q(cls, value: Any) -> Any:
         return _checked(value, "search")
 
 
 class AskQuery(FilterQuery):
-    q: str = Field(description="The reader's question as they would say it (at most 2,000 "
-                               "characters).")
+    q: str = text_field("The reader's question as they would say it (at most 2,000 "
+                        "characters, not only whitespace).")
     k: int = Field(ASK_RESULTS, ge=1, le=MAX_ASK_RESULTS, description="How many questions.")
 
-    @field_validator("q")
+    @field_validator("q", mode="before")
     @classmethod
-    def _q(cls, value: str) -> str:
+    def _q(cls, value: Any) -> Any:
         return _checked(value, "question")
 
 
 class AskBody(FilterQuery):
-    question: str = Field(description="The reader's question as they would say it (at most "
-                                      "2,000 characters).")
+    # JSON has types: a body's values must have the documented ones (no "k": "5" or
+    # "has_answer": 0), while a query string's are text, parsed into them.
+    model_config = ConfigDict(strict=True)
+
+    question: str = text_field("The reader's question as they would say it (at most 2,000 "
+                               "characters, not only whitespace).")
     k: int = Field(ASK_RESULTS, ge=1, le=MAX_ASK_RESULTS, description="How many questions.")
 
-    @field_validator("question")
+    @field_validator("question", mode="before")
     @classmethod
-    def _question(cls, value: str) -> str:
+    def _question(cls, value: Any) -> Any:
         return _checked(value, "question")
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k(cls, value: Any) -> Any:
+        # 5.0 is an integer to JSON Schema, though not to pydantic's strict mode.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class SuggestQuery(Schema):

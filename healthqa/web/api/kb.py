@@ -11,8 +11,9 @@ from ninja import Query, Router
 from healthqa.kb import selectors
 from healthqa.kb.data import answer_data, category_ref_data, question_item_data, source_data
 from healthqa.kb.models import Question
+from healthqa.kb.urls_safe import http_url_shown
 from healthqa.search import selectors as search_selectors
-from healthqa.web.api.errors import INVALID, NOT_FOUND, not_found
+from healthqa.web.api.errors import ALWAYS, NOT_FOUND, QUERY, not_found
 from healthqa.web.api.kb_schemas import (
     CategoryNodeOut,
     CategoryTreeOut,
@@ -37,7 +38,7 @@ def _published_question(slug: str) -> Question:
 
 @router.get(
     "/questions",
-    response={200: QuestionPageOut, **NOT_FOUND, **INVALID},
+    response={200: QuestionPageOut, **NOT_FOUND, **QUERY, **ALWAYS},
     tags=["questions"],
     summary="List published questions",
 )
@@ -63,7 +64,7 @@ def questions_list(request: HttpRequest, filters: Query[QuestionListQuery]) -> d
 
 @router.get(
     "/questions/{slug}",
-    response={200: QuestionDetailOut, **NOT_FOUND},
+    response={200: QuestionDetailOut, **NOT_FOUND, **ALWAYS},
     tags=["questions"],
     summary="One question with its answers",
 )
@@ -86,9 +87,10 @@ def question_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
             "path": [{"slug": n.slug, "name": n.name, "url": n.url} for n in trail],
         },
         "tags": selectors.question_tag_names(question=question),
-        "answer_at_source": not question.has_answer and bool(question.source_url),
+        "answer_at_source": not question.has_answer
+                            and bool(http_url_shown(question.source_url)),
         "source": source_data(question.source),
-        "source_url": question.source_url,
+        "source_url": http_url_shown(question.source_url),
         "is_demo": question.is_demo,
         "created_at": question.created_at,
         "published_at": question.published_at,
@@ -100,7 +102,7 @@ def question_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @router.get(
     "/questions/{slug}/related",
-    response={200: RelatedOut, **NOT_FOUND},
+    response={200: RelatedOut, **NOT_FOUND, **ALWAYS},
     tags=["questions"],
     summary="Questions related to one question",
 )
@@ -118,7 +120,7 @@ def question_related(request: HttpRequest, slug: str) -> dict[str, Any]:
     }
 
 
-@router.get("/categories", response=CategoryTreeOut, tags=["categories"],
+@router.get("/categories", response={200: CategoryTreeOut, **ALWAYS}, tags=["categories"],
             summary="The category tree with question counts")
 def categories_tree(request: HttpRequest) -> dict[str, Any]:
     """All categories, nested, with published-question counts."""
@@ -139,7 +141,7 @@ def categories_tree(request: HttpRequest) -> dict[str, Any]:
     return {"items": [node(cid) for cid, n in tree.items() if n.parent_id is None]}
 
 
-@router.get("/sources", response=SourceListOut, tags=["sources"],
+@router.get("/sources", response={200: SourceListOut, **ALWAYS}, tags=["sources"],
             summary="Source organisations with their licences")
 def sources_list(request: HttpRequest) -> dict[str, Any]:
     """Every source organisation with its licence and its number of published questions."""

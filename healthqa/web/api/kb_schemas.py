@@ -14,7 +14,7 @@ class ErrorOut(Schema):
 
 
 class FieldErrorOut(Schema):
-    location: str = Field(description="Where the value came from: query or path.")
+    location: str = Field(description="Where the value came from: query, path or body.")
     field: str
     message: str
 

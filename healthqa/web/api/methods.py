@@ -11,7 +11,10 @@ from collections.abc import Iterable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
-ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# HEAD, OPTIONS, TRACE and QUERY too: ninja would answer them with a 405 that is not JSON and
+# whose Allow header lists every method registered on the path, these refusals included.
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY")
+READS = ("HEAD", "OPTIONS", "TRACE", "QUERY")  # refused with "use GET", not "read-only"
 
 
 def methods_refuse(router: Router, paths: Iterable[str], *, allow: str, hint: str) -> None:
@@ -19,8 +22,10 @@ def methods_refuse(router: Router, paths: Iterable[str], *, allow: str, hint: st
     refused = [m for m in ALL_METHODS if m not in allow.replace(" ", "").split(",")]
 
     def refuse(request: HttpRequest) -> HttpResponse:
+        writes = request.method not in READS
         response = JsonResponse(
-            {"detail": f"{request.method} is not allowed on {request.path}; {hint}"},
+            {"detail": f"{request.method} is not allowed on {request.path}; "
+                       f"{hint if writes else 'use ' + allow}"},
             status=405,
         )
         response["Allow"] = allow
