@@ -133,9 +133,9 @@ def measure(kind: str, folder: Path, queries_file: Path) -> dict[str, Any]:
     from healthqa.ask.services import ask_question
     from healthqa.search.ann import ANN_MIN_ROWS, ann_index
     from healthqa.search.backends.sqlite import fts_query
-    from healthqa.search.engine import encoder, searcher
     from healthqa.search.dense import DenseSearcher
-from healthqa.search.hybrid import HybridSearcher
+    from healthqa.search.engine import encoder, searcher
+    from healthqa.search.hybrid import HybridSearcher
     from healthqa.search.vectors import vector_matrix
 
     queries = json.loads(queries_file.read_text())

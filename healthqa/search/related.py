@@ -53,29 +53,46 @@ def _pick(row: int, qid: int, cands: Sequence[int], scores: Sequence[float],
     return picked
 
 
-def _adjust(m: VectorMatrix, batch: np.ndarray, cands: np.ndarray, sims: np.ndarray
-            ) -> np.ndarray:
-    """Cosines plus the same-category bonus, minus the penalty for having no answer."""
-    scores = sims + SAME_CATEGORY_BONUS * (m.category[cands] == m.category[batch][:, None])
-    return np.asarray(scores - UNANSWERED_PENALTY * (~m.has_answer[cands]), dtype=np.float32)
+# The score's terms as float32, the type every score is computed in.
+_BONUS = np.float32(SAME_CATEGORY_BONUS)
+_PENALTY = np.float32(UNANSWERED_PENALTY)
+
+
+def _adjust(cosines: np.ndarray, answered: np.ndarray, same: np.ndarray | None, *,
+            out: np.ndarray | None = None) -> np.ndarray:
+    """The score candidates are ranked by, from their cosines: less UNANSWERED_PENALTY for a
+    candidate without an answer, then plus SAME_CATEGORY_BONUS for one in the question's
+    category. In float32 and in that order on every path (exact or not, whole block or a few
+    scores), so that the same cosine always gives the same score, to the bit.
+
+    `answered` (the candidates') and `same` broadcast against `cosines`. With same=None: the
+    score without the bonus, at most _BONUS below the score (a sieve's bound). A new array,
+    or `out` (which may be `cosines`).
+    """
+    scores = np.add(cosines, np.where(answered, np.float32(0), -_PENALTY), out=out)
+    if same is not None:
+        np.add(scores, _BONUS, out=scores, where=same)
+    return scores
 
 
 class _Exact:
-    """Each row's best CANDIDATES rows by adjusted score over all rows, block by block.
+    """Each row's best CANDIDATES rows by adjusted score over all rows, exactly.
 
     A full argpartition of every row was most of the time of a MedQuAD import's related lists
-    (47k x 47k scores). Instead a threshold per row is read off a fixed sample of columns, low
-    enough that a few hundred scores pass it; only those are sorted. A row where fewer than
-    CANDIDATES pass (it never happened on MedQuAD) falls back to the full argpartition, so the
-    result is exactly the top CANDIDATES either way. The same-category bonus is added only to
-    the scores that could pass with it, not to the whole block.
+    (47k x 47k scores). Instead each row gets a bar (cuts): its kth best score over a fixed
+    sample of columns, low enough that a few hundred of its scores pass it; only those are
+    kept (_passing) and sorted (_best). A row where fewer than CANDIDATES pass (it never
+    happened on MedQuAD) is scored in full, so the result is exactly the top CANDIDATES either
+    way. Below 4 x the sample there are no bars: every row is scored in full.
+
+    Two ways through these same steps: __call__ for some rows, each scored against all
+    columns; every_row for all rows, each pair scored once and read both ways (half the work).
     """
 
     SAMPLE = 4096
 
     def __init__(self, m: VectorMatrix) -> None:
         self.m = m
-        self.penalty = np.where(m.has_answer, 0.0, -UNANSWERED_PENALTY).astype(np.float32)
         n = m.size
         rng = np.random.default_rng(7)
         self.sample = np.sort(rng.choice(n, size=min(n, self.SAMPLE), replace=False))
@@ -84,51 +101,38 @@ class _Exact:
                        self.sample.shape[0] - 1)
         # Below 4 x the sample every row is simply scored in full.
         self.sampled = n > 4 * self.sample.shape[0]
+        self._scratch = np.empty((0, n), dtype=np.float32)
+
+    def _sieve_space(self, b: int, k: int) -> np.ndarray:
+        """Room for _passing's sieve of b rows by k columns, kept from one block to the next
+        (a fresh 48 MB array per block costs its page faults each time)."""
+        if self._scratch.shape[0] < b:
+            self._scratch = np.empty((max(b, BLOCK), self.m.size), dtype=np.float32)
+        return self._scratch[:b, :k]
 
     def __call__(self, m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n, b = m.size, batch.shape[0]
-        want = min(CANDIDATES, n - 1)
-        scores = m.matrix[batch] @ m.matrix.T  # float32; adjusted in place below
-        scores += self.penalty
-        scores[np.arange(b), batch] = -np.inf
-        own = m.category[batch]
-        bonus = np.float32(SAME_CATEGORY_BONUS)
-        cands = np.zeros((b, max(want, 0)), dtype=np.int64)
-        top_scores = np.full((b, max(want, 0)), -np.inf, dtype=np.float32)
-        if want <= 0:
-            return cands, top_scores
+        """These rows' candidates and their scores, best first, as every_row gives them. (`m`
+        is the matrix this was built for: the signature of _candidates_ann.)"""
+        b = batch.shape[0]
+        cosines = m.matrix[batch] @ m.matrix.T
+        cosines[np.arange(b), batch] = -np.inf  # a question and itself
         if self.sampled:
-            sample = scores[:, self.sample]
-            np.add(sample, bonus, out=sample, where=m.category[self.sample] == own[:, None])
-            cut = -np.partition(-sample, self.kth, axis=1)[:, self.kth]
-            rows, cols, values = _passing(scores, cut - bonus - 1e-6, cut, own, m.category,
-                                          bonus)
-            bounds = np.searchsorted(rows, np.arange(b + 1))
-            counts = np.diff(bounds)
-        else:
-            np.add(scores, bonus, out=scores, where=m.category[None, :] == own[:, None])
-            counts = np.zeros(b, dtype=np.int64)
-        for i in range(b):
-            if counts[i] >= want:
-                row_cols = cols[bounds[i] : bounds[i + 1]]
-                row_scores = values[bounds[i] : bounds[i + 1]]
-                order = np.argsort(-row_scores, kind="stable")[:want]
-                cands[i], top_scores[i] = row_cols[order], row_scores[order]
-            else:
-                row = scores[i]
-                if self.sampled:
-                    row = row.copy()
-                    np.add(row, bonus, out=row, where=m.category == own[i])
-                cands[i], top_scores[i] = _best_of_row(row, want)
-        return cands, top_scores
+            rows, cols, values = _passing(cosines, m.has_answer, self.cuts(batch, cosines),
+                                          m.category[batch], m.category,
+                                          out=self._sieve_space(b, m.size))
+        else:  # no bars: every row is scored in full, from these cosines
+            rows = cols = np.empty(0, dtype=np.int64)
+            values = np.empty(0, dtype=np.float32)
+        return self._best(batch, rows, cols, values, cosines)
 
-    def cuts(self, batch: np.ndarray) -> np.ndarray:
-        """Each row's bar: its kth best adjusted score over the sample (itself excluded)."""
+    def cuts(self, batch: np.ndarray, cosines: np.ndarray | None = None) -> np.ndarray:
+        """Each row's bar: its kth best adjusted score over the sample of columns (itself
+        excluded); from `cosines`, the rows' against every column, when they are at hand."""
         m = self.m
-        sample = m.matrix[batch] @ m.matrix[self.sample].T
-        sample += self.penalty[self.sample]
-        np.add(sample, np.float32(SAME_CATEGORY_BONUS), out=sample,
-               where=m.category[self.sample] == m.category[batch][:, None])
+        sample = (m.matrix[batch] @ m.matrix[self.sample].T if cosines is None
+                  else cosines[:, self.sample])
+        _adjust(sample, m.has_answer[self.sample],
+                m.category[self.sample] == m.category[batch][:, None], out=sample)
         sample[batch[:, None] == self.sample[None, :]] = -np.inf
         return -np.partition(-sample, self.kth, axis=1)[:, self.kth]
 
@@ -141,22 +145,19 @@ class _Exact:
         rows' bars: a few hundred per row).
         """
         m, n = self.m, self.m.size
-        want = min(CANDIDATES, n - 1)
-        bonus = np.float32(SAME_CATEGORY_BONUS)
         starts = range(0, n, BLOCK)
         cut = np.concatenate([self.cuts(np.arange(a, min(a + BLOCK, n))) for a in starts])
-        low = cut - bonus - 1e-6  # every score that passes with the bonus passes this
         kept: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         for a in starts:
             e = min(a + BLOCK, n)
             cosines = m.matrix[a:e] @ m.matrix[a:].T  # rows a..e against columns a..n
             b = e - a
             # The later rows against this block's columns: the same cosines read by column
-            # (with this block's penalties), each later row judged by its own bar.
+            # (this block's rows the candidates), each later row judged by its own bar.
             if e < n:
-                later = cosines[:, b:] + self.penalty[a:e, None]
-                cols, rows, values = _passing(later, low[e:], cut[e:], m.category[a:e],
-                                              m.category[e:], bonus, by_column=True)
+                cols, rows, values = _passing(cosines[:, b:], m.has_answer[a:e], cut[e:],
+                                              m.category[a:e], m.category[e:], by_column=True,
+                                              out=self._sieve_space(b, n - e))
                 rows += e
                 owner = rows - rows % BLOCK
                 order = np.argsort(owner, kind="stable")
@@ -168,21 +169,24 @@ class _Exact:
                         start = int(r[0] - r[0] % BLOCK)
                         kept.setdefault(start, []).append((r - start, c + a, v))
             # This block's rows, against the columns from a on.
-            cosines += self.penalty[a:]
             cosines[np.arange(b), np.arange(b)] = -np.inf  # a question and itself
-            rows, cols, values = _passing(cosines, low[a:e], cut[a:e], m.category[a:e],
-                                          m.category[a:], bonus)
+            rows, cols, values = _passing(cosines, m.has_answer[a:], cut[a:e], m.category[a:e],
+                                          m.category[a:], out=self._sieve_space(b, n - a))
             parts = [*kept.pop(a, []), (rows, cols + a, values)]
             rows = np.concatenate([p[0] for p in parts])
             cols = np.concatenate([p[1] for p in parts])
             values = np.concatenate([p[2] for p in parts])
-            yield (np.arange(a, e), *self._best(a, e, want, rows, cols, values))
+            batch = np.arange(a, e)
+            yield (batch, *self._best(batch, rows, cols, values))
 
-    def _best(self, a: int, e: int, want: int, rows: np.ndarray, cols: np.ndarray,
-              values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per row of block [a, e): its best `want` among the passing scores, best first,
-        equal scores in column order (as __call__); a row with too few falls back."""
-        b = e - a
+    def _best(self, batch: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
+              cosines: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of the batch, its best CANDIDATES among its passing scores (`rows`: places
+        in the batch), best first, equal scores in column order. The rows with too few passing
+        are scored in full: from `cosines` (the batch's against every column, each row's own
+        -inf; changed here) when at hand."""
+        m, b = self.m, batch.shape[0]
+        want = min(CANDIDATES, m.size - 1)
         cands = np.zeros((b, max(want, 0)), dtype=np.int64)
         top = np.full((b, max(want, 0)), -np.inf, dtype=np.float32)
         if want <= 0:
@@ -190,23 +194,25 @@ class _Exact:
         order = np.argsort(rows, kind="stable")
         rows, cols, values = rows[order], cols[order], values[order]
         bounds = np.searchsorted(rows, np.arange(b + 1))
-        for i in range(b):
+        counts = np.diff(bounds)
+        for i in np.flatnonzero(counts >= want).tolist():
             lo, hi = bounds[i], bounds[i + 1]
-            if hi - lo >= want:
-                row_cols, row_scores = cols[lo:hi], values[lo:hi]
-                best = np.lexsort((row_cols, -row_scores))[:want]
-                cands[i], top[i] = row_cols[best], row_scores[best]
-            else:
-                cands[i], top[i] = self._full_row(a + i, want)
+            row_cols, row_scores = cols[lo:hi], values[lo:hi]
+            best = np.lexsort((row_cols, -row_scores))[:want]
+            cands[i], top[i] = row_cols[best], row_scores[best]
+        short = np.flatnonzero(counts < want)
+        if short.shape[0] == 0:
+            return cands, top
+        own = batch[short]
+        if cosines is None:  # a row at a time: every_row holds no row against all columns
+            full = np.stack([m.matrix[row] @ m.matrix.T for row in own.tolist()])
+            full[np.arange(short.shape[0]), own] = -np.inf
+        else:
+            full = cosines if short.shape[0] == b else cosines[short]
+        _adjust(full, m.has_answer, m.category == m.category[own][:, None], out=full)
+        for i, scores in zip(short.tolist(), full, strict=True):
+            cands[i], top[i] = _best_of_row(scores, want)
         return cands, top
-
-    def _full_row(self, row: int, want: int) -> tuple[np.ndarray, np.ndarray]:
-        m = self.m
-        scores = m.matrix[row] @ m.matrix.T + self.penalty
-        np.add(scores, np.float32(SAME_CATEGORY_BONUS), out=scores,
-               where=m.category == m.category[row])
-        scores[row] = -np.inf
-        return _best_of_row(scores, want)
 
 
 def _best_of_row(scores: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
@@ -216,17 +222,26 @@ def _best_of_row(scores: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]
     return cols[order], scores[cols][order]
 
 
-def _passing(scores: np.ndarray, low: np.ndarray, cut: np.ndarray, row_category: np.ndarray,
-             col_category: np.ndarray, bonus: np.float32, *, by_column: bool = False
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, column, score with the bonus) of the scores at or above their question's cut:
-    the row's, or with by_column the column's. `low` is the cut less the bonus: a first
-    sieve on the scores without it, so the bonus is added to the few that pass only.
+def _passing(cosines: np.ndarray, answered: np.ndarray, cut: np.ndarray,
+             row_category: np.ndarray, col_category: np.ndarray, *, by_column: bool = False,
+             out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, adjusted score) of a block's scores at or above their question's cut:
+    the row's (the rows are the questions, the columns their candidates) or, with by_column,
+    the column's (the other way round). `answered`: the candidates'.
+
+    A sieve first, over the whole block: the score without the bonus (written into `out`
+    when given) against the cut less the bonus; the score itself only for the few that pass.
     (flatnonzero: five times faster than a 2-D nonzero on a mostly-false block.)"""
-    flat = np.flatnonzero(scores >= (low[None, :] if by_column else low[:, None]))
-    rows, cols = np.divmod(flat, scores.shape[1])
-    values = scores.reshape(-1)[flat]
-    np.add(values, bonus, out=values, where=col_category[cols] == row_category[rows])
+    low = cut - _BONUS - 1e-6  # every score that passes with the bonus passes this
+    if by_column:
+        sieve = _adjust(cosines, answered[:, None], None, out=out) >= low[None, :]
+    else:
+        sieve = _adjust(cosines, answered, None, out=out) >= low[:, None]
+    flat = np.flatnonzero(sieve)
+    rows, cols = np.divmod(flat, cosines.shape[1])
+    picked = cosines.reshape(-1)[flat] if cosines.flags.c_contiguous else cosines[rows, cols]
+    values = _adjust(picked, answered[rows if by_column else cols],
+                     row_category[rows] == col_category[cols])
     keep = values >= (cut[cols] if by_column else cut[rows])
     return rows[keep], cols[keep], values[keep]
 
@@ -238,7 +253,8 @@ def _candidates_ann(m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.
     valid = cands >= 0
     safe = np.where(valid, cands, 0)
     sims = np.einsum("ijk,ik->ij", m.matrix[safe], m.matrix[batch])
-    scores = np.where(valid, _adjust(m, batch, safe, sims), -np.inf).astype(np.float32)
+    adjusted = _adjust(sims, m.has_answer[safe], m.category[safe] == m.category[batch][:, None])
+    scores = np.where(valid, adjusted, np.float32(-np.inf))
     order = np.argsort(-scores, axis=1, kind="stable")[:, :CANDIDATES]
     return np.take_along_axis(safe, order, axis=1), np.take_along_axis(scores, order, axis=1)
 
