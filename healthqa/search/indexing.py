@@ -96,20 +96,6 @@ def search_index_remove(*, question_ids: Iterable[int], listing: Iterable[int] =
         related_mark_stale()
 
 
-def question_pre_delete(sender: type, instance: Question, **kwargs: object) -> None:
-    """Signal receiver: note which related lists name the question, before they cascade."""
-    instance._related_listing = set(  # type: ignore[attr-defined]
-        RelatedQuestion.objects.filter(related_id=instance.pk).values_list(
-            "question_id", flat=True)
-    )
-
-
-def question_post_delete(sender: type, instance: Question, **kwargs: object) -> None:
-    """Signal receiver: a question was deleted (admin, shell): take it out of the index."""
-    search_index_remove(question_ids=[instance.pk],
-                        listing=getattr(instance, "_related_listing", ()))
-
-
 @dataclass
 class ReindexReport:
     questions: int
