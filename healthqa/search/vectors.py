@@ -27,6 +27,10 @@ FORMAT_VERSION = "1"
 # bulk import stores them batch by batch and bumps the generation only now and then).
 UNPUBLISHED = "vectors_unpublished"
 PUBLISH_EVERY = 30.0  # seconds: how often a bulk import bumps the generation as it goes
+# Batches the model may lag behind a bulk import's writing before the importing thread waits:
+# at most what a killed import loses of its committed questions' vectors. Two encoding threads
+# still have a batch each while the next one is written.
+BEHIND_MAX = 3
 
 
 class IndexMismatch(RuntimeError):
@@ -159,9 +163,10 @@ class _Background:
     """Encoding threads fed by the importing thread, so the model runs while rows are written.
 
     A MedQuAD import spends a third of its time in Python writing questions, on one core; the
-    model meanwhile has the other (and both once the writing is done). With ONNX Runtime each
-    thread has a single-threaded session of its own. The threads never touch the database:
-    the importing thread stores the vectors, between batches and at the end.
+    model meanwhile has the other (and both while the importing thread waits for it). With ONNX
+    Runtime each thread has a single-threaded session of its own. The threads never touch the
+    database: the importing thread stores the vectors, between batches and at the end, and
+    waits when the model falls more than BEHIND_MAX batches behind (vectors_background_store).
     """
 
     def __init__(self, encoder: Encoder, batch_size: int) -> None:
@@ -175,6 +180,8 @@ class _Background:
         self.cancelled = False
         self.error: BaseException | None = None
         self.lock = threading.Lock()
+        self.progressed = threading.Condition(self.lock)  # a batch was encoded (or failed)
+        self.behind = 0  # batches submitted and not encoded yet
         self.published = time.monotonic()  # when the generation was last bumped
         # MedQuAD asks the same question in several files: each distinct text is encoded once.
         self.seen: dict[str, np.ndarray] = {}
@@ -195,7 +202,17 @@ class _Background:
         if self.error is not None:
             raise self.error
         self.submitted += len(ids)
+        with self.lock:
+            self.behind += 1
         self.queue.put((ids, hashes, texts))
+
+    def wait_behind(self, batches: int) -> None:
+        """Wait until at most `batches` submitted batches are still to be encoded."""
+        with self.progressed:
+            while self.behind > batches and self.error is None:
+                self.progressed.wait(timeout=1.0)
+        if self.error is not None:
+            raise self.error
 
     def _run(self, worker: Encoder) -> None:
         while (item := self.queue.get()) is not None:
@@ -210,10 +227,14 @@ class _Background:
                 with self.lock:
                     self.done.append((ids, hashes, np.stack([self.seen[t] for t in texts])))
                     self.encoded += len(ids)
+                    self.behind -= 1
+                    self.progressed.notify_all()
                 if len(self.seen) > 200_000:  # bounds memory on very large imports
                     self.seen.clear()
             except BaseException as exc:  # handed to the importing thread
                 self.error = exc
+                with self.lock:
+                    self.progressed.notify_all()
 
     def _stop(self, timeout: float | None, *, progress: bool = False) -> None:
         for _ in self.threads:
@@ -284,14 +305,17 @@ def vectors_background_store() -> int:
     """Inside vectors_background(), between two batches: store the vectors encoded so far.
 
     The importing thread calls it outside any transaction, so the questions of those vectors
-    are committed (or were rolled back: the content hash check skips them). A killed import
-    then loses the vectors of its last few batches only; the next run embeds them. The
-    generation, which makes every process reload all vectors, is bumped at most once every
-    PUBLISH_EVERY seconds here, and at the end. Returns how many vectors were stored.
+    are committed (or were rolled back: the content hash check skips them). It first waits
+    while the model is more than BEHIND_MAX batches behind, so a killed import loses the
+    vectors of its last few batches only (the next run embeds them); the model has the cores
+    meanwhile, so the import takes no longer. The generation, which makes every process reload
+    all vectors, is bumped at most once every PUBLISH_EVERY seconds here, and at the end.
+    Returns how many vectors were stored.
     """
     background: _Background | None = getattr(_local, "background", None)
     if background is None:
         return 0
+    background.wait_behind(BEHIND_MAX)
     with background.lock:
         done, background.done = background.done, []
     publish = time.monotonic() - background.published >= PUBLISH_EVERY

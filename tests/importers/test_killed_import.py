@@ -9,7 +9,6 @@ process only watches their files, read-only.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -163,15 +162,15 @@ def test_an_import_killed_at_several_moments_then_run_to_its_end_matches_an_unin
     reference = importer(whole, path)  # meanwhile, on the other core
 
     # 1. Killed once the first batches are committed.
-    kill_when(importer(killed, path), lambda: count(killed, "kb_question") >= 6 * BATCH)
+    kill_when(importer(killed, path), lambda: count(killed, "kb_question") >= 10 * BATCH)
     questions = count(killed, "kb_question")
     assert questions < QUESTIONS and questions % BATCH == 0  # whole batches only
     # The committed batches' vectors were stored as the import went, all but the last few.
-    assert count(killed, "search_questionvector") >= questions - 4 * BATCH
+    assert count(killed, "search_questionvector") >= questions - 5 * BATCH
     assert count(killed, "search_relatedquestion") == 0
 
     # 2. Killed again further on: the batches before are found unchanged, more are created.
-    kill_when(importer(killed, path), lambda: count(killed, "kb_question") >= questions + 600)
+    kill_when(importer(killed, path), lambda: count(killed, "kb_question") >= questions + 500)
 
     # 3. Killed while the related lists are being written, after every question is in.
     kill_when(importer(killed, path, paused_related=True),
@@ -188,5 +187,6 @@ def test_an_import_killed_at_several_moments_then_run_to_its_end_matches_an_unin
     got, want = state(killed), state(whole)
     assert len(want["questions"]) == QUESTIONS
     assert len(want["related"]) == QUESTIONS * 12
+    assert [key for key, _ in want["meta"]] == ["dim", "format", "model"]  # nothing owed
     for key in want:
         assert got[key] == want[key], key
