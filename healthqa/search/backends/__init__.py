@@ -71,9 +71,21 @@ BACKENDS = {
 }
 
 
+# One backend per database alias, built on first use: it holds only the alias, so every thread
+# shares it (suggestions ask for it on every pause in typing).
+_built: dict[str, LexicalBackend] = {}
+
+
 def lexical_backend(connection: BaseDatabaseWrapper | None = None) -> LexicalBackend:
     """The backend of this connection's database (the default connection when None)."""
     connection = connection or connections["default"]
+    backend = _built.get(connection.alias)
+    if backend is None:
+        backend = _built[connection.alias] = _backend_build(connection)
+    return backend
+
+
+def _backend_build(connection: BaseDatabaseWrapper) -> LexicalBackend:
     path = BACKENDS.get(connection.vendor)
     if path is None:
         raise ImproperlyConfigured(
