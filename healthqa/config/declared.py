@@ -47,6 +47,17 @@ SETTINGS: tuple[Setting, ...] = (
             "shared by every data folder; empty means $XDG_CACHE_HOME/healthqa/models "
             "(~/.cache/healthqa/models)."),
     Setting("HEALTHQA_LOG_LEVEL", "INFO", "Log level for the healthqa loggers."),
+    Setting("HEALTHQA_SITE_URL", "http://127.0.0.1:8000",
+            "The site's public address, for links in e-mails and feeds."),
+    Setting("HEALTHQA_SIGNUP", "1", "1 lets anyone sign up as a member; 0 closes sign-up."),
+    Setting("HEALTHQA_EMAIL_HOST", "",
+            "SMTP server for notifications and password resets; empty prints e-mails to the "
+            "server's console instead."),
+    Setting("HEALTHQA_EMAIL_PORT", "587", "SMTP port."),
+    Setting("HEALTHQA_EMAIL_USER", "", "SMTP user name."),
+    Setting("HEALTHQA_EMAIL_PASSWORD", "", "SMTP password."),
+    Setting("HEALTHQA_EMAIL_TLS", "1", "1 uses STARTTLS with the SMTP server."),
+    Setting("HEALTHQA_EMAIL_FROM", "healthqa@localhost", "Sender address of e-mails."),
 )
 
 

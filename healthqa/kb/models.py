@@ -113,9 +113,16 @@ class Question(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_reviewed_at = models.DateField(null=True, blank=True)
+    # When an answer was first published here (the category feeds list newly answered ones).
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # A duplicate an editor merged into another question: its page redirects there for good.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
 
     class Meta:
         ordering = ["title", "id"]
+        permissions = [("merge_question", "Can merge a duplicate question into another")]
         indexes = [
             models.Index(fields=["category", "status", "title", "id"], name="q_cat_nav"),
             models.Index(fields=["status", "-published_at"], name="q_newest"),
@@ -125,6 +132,7 @@ class Question(models.Model):
                          name="q_newest_answered"),
             # The API lists all published questions by title: without it SQLite sorts them all.
             models.Index(fields=["status", "title", "id"], name="q_title"),
+            models.Index(fields=["category", "status", "-answered_at"], name="q_cat_answered"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +161,15 @@ class Answer(models.Model):
     source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
     )
+    # "Medically reviewed by <reviewer> on <date>", and when it is due for review again.
+    reviewed_by = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewed_on = models.DateField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True, db_index=True)
+    # Counts kept with the answer so an article page reads them without another query.
+    agree_count = models.PositiveIntegerField(default=0, editable=False)
+    helpful_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,3 +181,20 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer {self.position} to {self.question_id}"
+
+
+class AnswerAgreement(models.Model):
+    """An expert's "I agree" on another expert's published answer."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="agreements")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="agreements")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "author"], name="agreement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} agrees with answer {self.answer_id}"

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from healthqa.kb.models import Answer, Category, Question, Source
+from healthqa.kb.models import Answer, AnswerAgreement, Author, Category, Question, Source
 from healthqa.kb.signals import read_caches_cleared
 
 PUBLISHED = Question.Status.PUBLISHED
@@ -24,13 +24,33 @@ def question_get_published(*, slug: str) -> Question | None:
     return questions_published().filter(slug=slug).first()
 
 
+def question_merged_target(*, slug: str) -> Question | None:
+    """The published question a merged duplicate with this slug now lives in, or None."""
+    duplicate = (Question.objects.filter(slug=slug, merged_into__isnull=False)
+                 .select_related("merged_into").first())
+    if duplicate is None or duplicate.merged_into is None:
+        return None
+    target = duplicate.merged_into
+    return target if target.status == PUBLISHED else None
+
+
 def question_answers(*, question: Question) -> list[Answer]:
-    """The answers of a question in order, with authors and sources."""
-    return list(
+    """The answers of a question in order, with authors, sources and reviewers; with the
+    experts who agree (`agreeing`, oldest first) read only when an answer has any."""
+    answers = list(
         Answer.objects.filter(question=question)
-        .select_related("author", "source")
+        .select_related("author", "source", "reviewed_by")
         .order_by("position", "id")
     )
+    agreed = [a for a in answers if a.agree_count]
+    by_answer: dict[int, list[Author]] = {}
+    if agreed:
+        for agreement in AnswerAgreement.objects.filter(answer__in=agreed).select_related(
+                "author").order_by("created_at", "id"):
+            by_answer.setdefault(agreement.answer_id, []).append(agreement.author)
+    for answer in answers:
+        answer.agreeing = by_answer.get(answer.pk, [])  # type: ignore[attr-defined]
+    return answers
 
 
 def questions_filter(

@@ -158,6 +158,8 @@ def _apply(question: Question, record: QuestionRecord, lookups: _Lookups, digest
         setattr(question, name, value)
     if question.status == Question.Status.PUBLISHED and question.published_at is None:
         question.published_at = timezone.now()
+    if question.has_answer and question.answered_at is None:
+        question.answered_at = question.published_at or timezone.now()
 
 
 def questions_import(*, records: Sequence[QuestionRecord], comment: str) -> WriteCounts:
@@ -303,6 +305,9 @@ def question_refresh(*, question: Question) -> Question:
     )
     if question.status == Question.Status.PUBLISHED and question.published_at is None:
         question.published_at = timezone.now()
-    question.save(update_fields=["has_answer", "excerpt", "published_at", "updated_at"])
+    if question.has_answer and question.answered_at is None:
+        question.answered_at = timezone.now()
+    question.save(update_fields=["has_answer", "excerpt", "published_at", "answered_at",
+                                 "updated_at"])
     questions_changed.send(sender=Question, question_ids=[question.pk], bulk=False)
     return question

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -132,6 +132,9 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The article page: a question, its answers, where they come from and what to read next."""
     question = selectors.question_get_published(slug=slug)
     if question is None:
+        merged = selectors.question_merged_target(slug=slug)
+        if merged is not None:  # a duplicate an editor merged: its address moved for good
+            return HttpResponsePermanentRedirect(merged.get_absolute_url())
         raise Http404("No such question")
     answers = selectors.question_answers(question=question)
     previous, following = selectors.question_neighbours(question=question)

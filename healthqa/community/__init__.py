@@ -1,0 +1,1 @@
+"""The living half: readers ask the experts, experts answer, editors review."""
