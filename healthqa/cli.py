@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def setup_django() -> None:
@@ -280,6 +284,131 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["healthqa manage", *args])
+
+
+# The roles of healthqa.community.roles.ROLES, spelt out here because the CLI module is
+# imported before Django is set up (tests/cli/test_user.py checks they agree).
+ROLE_NAMES = ("member", "expert", "editor", "admin")
+
+
+class InputRefused(click.ClickException):
+    """What was given cannot be accepted (exit code 2, as for a wrong option)."""
+
+    exit_code = 2
+
+
+def _accounts_ready() -> None:
+    setup_django()
+    migrate()
+
+
+def _password_read() -> str:
+    """The password: typed twice without echo at a terminal, else one line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _user_named(username: str) -> User:
+    from django.contrib.auth import get_user_model
+
+    account = get_user_model().objects.filter(username__iexact=username).first()
+    if account is None:
+        raise click.ClickException(f"there is no account named {username!r} "
+                                   f"(`healthqa user list` shows them)")
+    return account  # type: ignore[return-value]
+
+
+@main.group()
+def user() -> None:
+    """Make accounts, change their role, issue personal API tokens."""
+
+
+@user.command(name="add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES),
+              help="What the account may do (admin: everything, through the Django admin).")
+@click.option("--email", default="", help="Where notifications are e-mailed.")
+@click.option("--name", "display_name", default="",
+              help="The public name [default: the username].")
+@click.option("--profession", default="", help="An expert's profession, e.g. Obstetrician.")
+@click.option("--speciality", default="",
+              help="An expert's speciality, e.g. Maternal-fetal medicine.")
+def user_add(username: str, role: str, email: str, display_name: str, profession: str,
+             speciality: str) -> None:
+    """Make an account with its role (password from standard input).
+
+    The password is the first line of standard input, or is typed twice (not shown) at a
+    terminal. For example:
+
+    \b
+        healthqa user add ana --role expert --name "Dr. Ana Ruiz" \\
+            --profession Obstetrician --speciality "Maternal-fetal medicine" < password.txt
+    """
+    password = _password_read()
+    _accounts_ready()
+    from healthqa.community.accounts import user_create
+    from healthqa.community.actions import InvalidInput
+
+    try:
+        made = user_create(username=username, password=password, email=email, role=role,
+                           display_name=display_name, profession=profession,
+                           speciality=speciality)
+    except InvalidInput as exc:
+        raise InputRefused(f"{exc.field}: {exc.message}") from None
+    click.echo(f"made the {role} account {made.get_username()!r}")
+
+
+@user.command(name="token")
+@click.argument("username")
+def user_token(username: str) -> None:
+    """Print a new personal API token for USERNAME.
+
+    Only the token is printed, and only this once (its digest is stored). Send it in an
+    `Authorization: Bearer …` header.
+    """
+    _accounts_ready()
+    from healthqa.community.accounts import token_issue
+
+    account = _user_named(username)
+    if not account.is_active:
+        raise click.ClickException(f"the account {username!r} is deactivated")
+    click.echo(token_issue(user=account))
+
+
+@user.command(name="role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLE_NAMES), metavar="ROLE")
+def user_role_set(username: str, role: str) -> None:
+    """Give USERNAME exactly ROLE: member, expert, editor or admin."""
+    _accounts_ready()
+    from healthqa.community.accounts import role_set
+
+    account = _user_named(username)
+    role_set(user=account, role=role)
+    click.echo(f"{account.get_username()!r} is now {role}")
+
+
+@user.command(name="list")
+def user_list() -> None:
+    """List the accounts: username, role, expert verification, day joined."""
+    _accounts_ready()
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from healthqa.community.models import Profile
+    from healthqa.community.roles import user_role
+
+    expert = dict(Profile.objects.values_list("user_id", "expert"))
+    rows = [("USERNAME", "ROLE", "EXPERT", "JOINED")]
+    for account in get_user_model().objects.order_by("username"):
+        rows.append((account.get_username(), user_role(account),
+                     expert.get(account.pk, Profile.Expert.NONE),
+                     f"{timezone.localtime(account.date_joined):%Y-%m-%d}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        click.echo("  ".join([*padded, row[3]]))
 
 
 def cli_reference() -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from healthqa.ask.triage import Triage, question_triage
 from healthqa.kb.data import answer_data, question_item_data, source_data
@@ -35,9 +38,14 @@ DISCLAIMER = (
     "authors and sources. Talk to a doctor, nurse or pharmacist about your own situation."
 )
 EXPERTS_MESSAGE = (
-    "Sending a question to our experts is coming soon. Until then, a doctor, nurse or "
-    "pharmacist can help with questions about your own health."
+    "Our experts answer questions that are not covered yet: sign in and send yours. An editor "
+    "reads it first, and you hear back when it is answered. For your own health today, a "
+    "doctor, nurse or pharmacist can help."
 )
+
+
+# Where the JSON API takes a question for the experts (POST, with a member's token).
+SUBMISSIONS_API = "/api/v1/submissions"
 
 
 class AskInputError(ValueError):
@@ -135,7 +143,8 @@ def hits_load(*, hits: Sequence[Hit], k: int | None = None) -> list[AskHit]:
         loaded = hits_fold(loaded, k=k)
     answers: dict[int, list[Answer]] = {}
     for answer in (Answer.objects.filter(question_id__in=[h.question.pk for h in loaded])
-                   .select_related("author", "source").order_by("question_id", "position", "id")):
+                   .select_related("author", "source", "reviewed_by")
+                   .order_by("question_id", "position", "id")):
         answers.setdefault(answer.question_id, []).append(answer)
     return [replace(h, answers=tuple(answers.get(h.question.pk, ()))) for h in loaded]
 
@@ -177,7 +186,11 @@ def ask_result_data(result: AskResult) -> dict[str, Any]:
         "message": result.message,
         "urgent": {"urgent": triage.urgent, "headline": triage.headline,
                    "reasons": list(triage.reasons), "guidance": list(triage.guidance)},
-        "send_to_experts": {"available": False, "message": EXPERTS_MESSAGE},
+        "send_to_experts": {
+            "available": True, "message": EXPERTS_MESSAGE,
+            "url": f"{reverse('web:send-question')}?{urlencode({'q': result.text})}",
+            "api": SUBMISSIONS_API,
+        },
         "disclaimer": DISCLAIMER,
         "hits": [
             {

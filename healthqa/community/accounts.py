@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -41,6 +42,12 @@ def user_create(*, username: str, password: str, email: str = "", role: str = "m
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput("username", f"the username {username!r} is taken")
     email = field_text(email, field="email", limit=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput("email", "this is not an e-mail address (name@example.org)"
+                               ) from None
     user = User(username=username, email=email)
     try:
         validate_password(password, user)
@@ -181,3 +188,43 @@ def tokens_revoke(*, user: User) -> int:
     """Revoke every token of `user`; how many there were."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
+
+
+def tokens_of(*, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (their prefixes only: the tokens are not stored)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of `user`'s own tokens; whether there was one."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)
+
+
+def account_update(*, user: User, display_name: str, email: str) -> Profile:
+    """A person changes the name shown for them and the address notifications go to.
+
+    A verified expert's name is the one an editor checked against their registration, and
+    their answers are signed with it: an editor changes it, not the expert.
+    """
+    action_check(user, "account")
+    profile = profile_get(user=user)
+    display_name = field_text(display_name, field="display name", limit=160)
+    email = field_text(email, field="email", limit=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput("email", "this is not an e-mail address (name@example.org)"
+                               ) from None
+    if (profile.expert == Profile.Expert.VERIFIED and display_name != profile.display_name):
+        raise InvalidInput("display name", "your name as a verified expert was checked by an "
+                                           "editor: ask an editor to change it")
+    with transaction.atomic():
+        user.email = email
+        user.save(update_fields=["email"])
+        profile.display_name = display_name
+        profile.save(update_fields=["display_name"])
+        if profile.author_id is not None:
+            author_for(user=user)  # the public name on answers and reviews follows
+    return profile

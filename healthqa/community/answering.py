@@ -80,6 +80,8 @@ def answer_approve(*, editor: User, draft: ExpertAnswer,
     action_check(editor, "review")
     if draft.state != ExpertAnswer.State.PENDING:
         raise InvalidInput("state", "this answer is not waiting for review")
+    if draft.question.status != Question.Status.PUBLISHED:  # merged or archived since
+        raise InvalidInput("question", "this question is not published")
     if draft.expert_id == editor.pk:
         raise NotAllowed("an editor may not review their own answer")
     today = timezone.localdate()

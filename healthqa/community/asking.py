@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from healthqa.community.actions import InvalidInput, NotAllowed, action_check
-from healthqa.community.models import Follow, Submission
+from healthqa.community.models import ExpertAnswer, Follow, Submission
 from healthqa.community.notify import notify
 from healthqa.community.text import field_text
 from healthqa.kb import editing
@@ -123,6 +123,14 @@ def question_merge(*, editor: User, duplicate: Question, into: Question) -> Ques
                 Follow.objects.get_or_create(user_id=follow.user_id, question=into)
             Follow.objects.filter(question=duplicate).delete()
             Submission.objects.filter(question=duplicate).update(question=into)
+            if into.has_answer:  # the readers behind the duplicate are answered now
+                Submission.objects.filter(question=into, state__in=[
+                    Submission.State.OPEN, Submission.State.MERGED]).update(
+                    state=Submission.State.ANSWERED)
+            # Experts' answers follow, unless the expert already answers `into`.
+            ExpertAnswer.objects.filter(question=duplicate).exclude(
+                expert__in=ExpertAnswer.objects.filter(question=into).values("expert")
+            ).update(question=into)
     except ValueError as exc:
         raise InvalidInput("into", str(exc)) from None
     return into

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -108,13 +110,16 @@ INSTALLED_APPS = [
     # ninja in INSTALLED_APPS makes /api/v1/docs use its bundled Swagger UI from /static/
     # instead of a CDN (ninja.openapi.docs.render_template): no third-party requests.
     "ninja",
+    "axes",
     "healthqa.kb",
     "healthqa.search",
+    "healthqa.community",
     "healthqa.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "healthqa.web.content_security.CSPMiddleware",  # Content-Security-Policy (below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: refuses sign-ins after too many failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "healthqa.web.urls"
@@ -182,9 +189,61 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# ---- Accounts -------------------------------------------------------------------------------
+# Argon2 (argon2-cffi) hashes new passwords; PBKDF2 still reads hashes made before it.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username/address before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins for one username from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "web/account/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:my-questions"
+LOGOUT_REDIRECT_URL = "web:home"
+SIGNUP_OPEN = setting("HEALTHQA_SIGNUP") == "1"
+HEALTHQA_SITE_URL = setting("HEALTHQA_SITE_URL")
+# Rate limits (django-ratelimit) per account and per address: "count/period".
+RATELIMIT_VIEW = "healthqa.web.limits.limited"
+HEALTHQA_RATES = {
+    "signup": "5/h",
+    "login": "20/h",
+    "send_question": "10/h",
+    "answer": "30/h",
+    "mark_helpful": "60/h",
+    "flag": "20/h",
+    "password_reset": "5/h",
+}
+
+# E-mail: printed on the server's console unless an SMTP server is set.
+DEFAULT_FROM_EMAIL = setting("HEALTHQA_EMAIL_FROM")
+if setting("HEALTHQA_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = setting("HEALTHQA_EMAIL_HOST")
+    EMAIL_PORT = int(setting("HEALTHQA_EMAIL_PORT"))
+    EMAIL_HOST_USER = setting("HEALTHQA_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = setting("HEALTHQA_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = setting("HEALTHQA_EMAIL_TLS") == "1"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# ---------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -205,6 +264,51 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# The pages load only this site's own files, run no inline script and are framed by no one.
+# The one inline stylesheet, base.html's <style>{% include "web/site.css" %}</style>, is
+# allowed by the sha256 of its text; style="" attributes are not allowed (none are used).
+# healthqa.web.content_security.CSPMiddleware (in MIDDLEWARE) sends the policy and adds to it
+# for the views named in CONTENT_SECURITY_POLICY_VIEW_UPDATES. See docs/configuration.md.
+
+
+def inline_style_hash(path: Path) -> str:
+    """The CSP source that allows `path` rendered as the text of an inline <style>."""
+    css = path.read_text(encoding="utf-8")  # newlines as the template loader reads them
+    # The file is rendered by {% include %}: plain text comes out byte for byte (autoescape
+    # applies to variables only), but template syntax would change the text and its hash.
+    if any(mark in css for mark in ("{{", "{%", "{#")):
+        raise ImproperlyConfigured(
+            f"{path} contains template syntax: its hash would not match the served <style>"
+        )
+    digest = hashlib.sha256(css.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+SITE_CSS_HASH = inline_style_hash(BASE_DIR / "web" / "templates" / "web" / "site.css")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],  # web/suggest.js; JSON-LD data blocks are not executed
+        "style-src": [SITE_CSS_HASH],
+        "img-src": ["'self'", "data:"],  # the favicon is data:
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # suggest.js fetches /api/v1/suggest
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+# Sources added to the policy above for some views, by URL namespace (every view in it) or
+# "namespace:url_name". Both load their stylesheets from /static/; neither needs inline script
+# (Django 5.2's admin has one inline <style>, on a change list with no actions: none here).
+CONTENT_SECURITY_POLICY_VIEW_UPDATES: dict[str, dict[str, list[str]]] = {
+    "admin": {"style-src": ["'self'"]},
+    "api:openapi-view": {"style-src": ["'self'"]},  # Swagger UI (ninja's bundled files)
+}
+# --- end of Content-Security-Policy -----------------------------------------------------------
 
 # One handler on stderr for healthqa's own loggers (the API logs its 500s under healthqa.)
 # and for django.request, which logs every page's 500 with its traceback: without it, with

@@ -3,6 +3,7 @@ the CLI print them in. Links are given only when they are http(s) (see kb.urls_s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from healthqa.kb.models import Answer, Category, Question, Source
@@ -44,10 +45,17 @@ def question_item_data(question: Question) -> dict[str, Any]:
     }
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def answer_data(answer: Answer) -> dict[str, Any]:
-    """An answer as HTML and plain text, with its author and source (loaded)."""
+    """An answer as HTML and plain text, with its author and source (loaded), and its review
+    ("medically reviewed by ... on ...") and community counts."""
     author = answer.author
+    reviewer = answer.reviewed_by if answer.reviewed_by_id else None
     return {
+        "id": answer.pk,
         "position": answer.position,
         "body_html": answer.body_html,
         "body_text": plain_text(answer.body, answer.body_format),
@@ -55,4 +63,11 @@ def answer_data(answer: Answer) -> dict[str, Any]:
         if author
         else None,
         "source": source_data(answer.source),
+        "reviewed_by": {"name": reviewer.display_name, "credentials": reviewer.credentials}
+        if reviewer
+        else None,
+        "reviewed_on": _iso(answer.reviewed_on),
+        "next_review_on": _iso(answer.next_review_on),
+        "agree_count": answer.agree_count,
+        "helpful_count": answer.helpful_count,
     }

@@ -118,6 +118,8 @@ def question_merge(*, duplicate: Question, into: Question, comment: str) -> Ques
         raise ValueError("a question cannot be merged into itself")
     if into.merged_into_id is not None:
         raise ValueError(f"{into.title!r} was itself merged into another question")
+    if into.status != Question.Status.PUBLISHED:
+        raise ValueError(f"{into.title!r} is not published: merge into a published question")
     with transaction.atomic(), reversion.create_revision():
         last = into.answers.aggregate(last=Max("position"))["last"] or 0
         moved = list(duplicate.answers.order_by("position", "id"))

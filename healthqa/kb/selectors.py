@@ -118,6 +118,14 @@ def questions_newest(*, limit: int = 10) -> list[Question]:
     return answered
 
 
+def questions_answered_newest(*, category: Category, limit: int) -> list[Question]:
+    """The published questions in a category (and those under it) that were answered most
+    recently, newest first."""
+    return list(questions_published().filter(
+        category_id__in=category_descendant_ids(category=category), has_answer=True,
+        answered_at__isnull=False).order_by("-answered_at", "-id")[:limit])
+
+
 @dataclass(frozen=True)
 class CategoryNode:
     id: int

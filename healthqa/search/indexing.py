@@ -15,6 +15,7 @@ from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import Encoder
 from healthqa.search.engine import encoder as default_encoder
 from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion
+from healthqa.search.vectors import index_changed
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ def search_index_update(*, question_ids: Iterable[int], progress: bool = False,
     _lexical_write(ids)
     enc = default_encoder()
     vectors_write(question_ids=ids, encoder=enc, progress=progress)
+    # Published, answered or moved without new text (so no new vector): processes still
+    # read these rows again for their filters and answered flag.
+    index_changed(question_ids=ids)
     if related and len(ids) <= 50:
         related_compute(encoder=enc, question_ids=related_affected(question_ids=ids))
     else:  # a bulk import: every list is recomputed at its end, or by the next run
@@ -82,13 +86,12 @@ def search_index_remove(*, question_ids: Iterable[int], listing: Iterable[int] =
     whose related lists named them, get their lists recomputed.
     """
     from healthqa.search.related import related_compute
-    from healthqa.search.vectors import index_generation_bump
 
     ids = list(question_ids)
     if not ids:
         return
     lexical_backend().remove(question_ids=ids)
-    index_generation_bump()
+    index_changed(question_ids=ids)
     others = set(listing) - set(ids)
     if others and len(others) <= 200:
         related_compute(encoder=default_encoder(), question_ids=others)

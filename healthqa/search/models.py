@@ -46,3 +46,18 @@ class RelatedQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id} -> {self.related_id} (#{self.rank})"
+
+
+class VectorChange(models.Model):
+    """A question whose vector or filters changed since processes loaded the vectors.
+
+    Each process holds all vectors in memory. After a few questions change (an answer
+    approved, a question published or merged), a process reads just those rows again instead
+    of every vector: it keeps the highest id it has applied. A bulk change starts a new index
+    generation instead (a full reload) and empties this log.
+    """
+
+    question_id = models.BigIntegerField()  # no foreign key: deleted questions are logged too
+
+    def __str__(self) -> str:
+        return f"change #{self.pk}: question {self.question_id}"

@@ -19,13 +19,16 @@ from django.db.models import F
 
 from healthqa.kb.models import Question
 from healthqa.search.encoder import DEFAULT_BATCH_SIZE, Encoder
-from healthqa.search.models import IndexMeta, QuestionVector
+from healthqa.search.models import IndexMeta, QuestionVector, VectorChange
 from healthqa.search.text import stem_words
 
 FORMAT_VERSION = "1"
 # IndexMeta key present while vectors are stored that no process has been told to load (a
 # bulk import stores them batch by batch and bumps the generation only now and then).
 UNPUBLISHED = "vectors_unpublished"
+# Up to this many changed questions, processes read just their rows again (VectorChange);
+# beyond it, a new generation makes them reload every vector.
+CHANGES_MAX = 2000
 PUBLISH_EVERY = 30.0  # seconds: how often a bulk import bumps the generation as it goes
 # Batches the model may lag behind a bulk import's writing before the importing thread waits:
 # at most what a killed import loses of its committed questions' vectors. Two encoding threads
@@ -75,12 +78,30 @@ def _bump_generation(encoder: Encoder) -> None:
     # earlier state) can never mistake another index's vectors for theirs.
     IndexMeta.objects.update_or_create(key="generation", defaults={"value": uuid.uuid4().hex})
     IndexMeta.objects.filter(key=UNPUBLISHED).delete()
+    # Every process reloads everything for a new generation: the log of changes is moot.
+    VectorChange.objects.all().delete()
+
+
+def index_changed(*, question_ids: Iterable[int]) -> None:
+    """These questions' vectors or filters (published, answered, category) changed: a few are
+    logged for processes to read again; many start a new generation (a full reload)."""
+    ids = sorted(set(question_ids))
+    if not ids or not IndexMeta.objects.filter(key="generation").exists():
+        return
+    if getattr(_local, "background", None) is not None:
+        return  # a bulk import in this thread: it starts a new generation as it goes
+    if len(ids) > CHANGES_MAX:
+        IndexMeta.objects.filter(key="generation").update(value=uuid.uuid4().hex)
+        VectorChange.objects.all().delete()
+    else:
+        VectorChange.objects.bulk_create([VectorChange(question_id=q) for q in ids])
 
 
 def index_generation_bump() -> None:
-    """Mark the stored index as changed (after rows left it), so processes reload it."""
+    """Mark the whole stored index as changed, so every process reloads it."""
     if IndexMeta.objects.filter(key="generation").exists():
         IndexMeta.objects.filter(key="generation").update(value=uuid.uuid4().hex)
+        VectorChange.objects.all().delete()
 
 
 def vectors_write(*, question_ids: Iterable[int], encoder: Encoder,
@@ -131,8 +152,11 @@ def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: E
                 f"INSERT INTO {table} (question_id, vector, content_hash) VALUES (%s, %s, %s) "
                 "ON CONFLICT (question_id) DO UPDATE SET vector = excluded.vector, "
                 "content_hash = excluded.content_hash", values)
-        if publish or not IndexMeta.objects.filter(key="generation").exists():
+        if not IndexMeta.objects.filter(key="generation").exists() or (
+                publish and len(ids) > CHANGES_MAX):
             _bump_generation(encoder)
+        elif publish:  # a few questions: processes read just these rows again
+            index_changed(question_ids=ids)
         else:
             IndexMeta.objects.update_or_create(key=UNPUBLISHED, defaults={"value": "1"})
     return len(values)
@@ -413,12 +437,24 @@ class VectorMatrix:
 
 
 def _generation() -> str:
-    # Asked on every search: plain SQL, a tenth of the ORM's 0.6 ms.
+    """The index's state as "<generation>:<last change applied>"; asked on every search, in
+    one plain SQL query (a tenth of the ORM's 0.6 ms)."""
     with connection.cursor() as cur:
-        cur.execute(f"SELECT value FROM {IndexMeta._meta.db_table} WHERE key = %s",
-                    ["generation"])
+        cur.execute(f"SELECT (SELECT value FROM {IndexMeta._meta.db_table} WHERE key = %s), "
+                    f"(SELECT MAX(id) FROM {VectorChange._meta.db_table})", ["generation"])
         row = cur.fetchone()
-    return str(row[0]) if row and row[0] else "0"
+    generation = str(row[0]) if row and row[0] else "0"
+    return f"{generation}:{int(row[1] or 0) if row else 0}"
+
+
+def index_state() -> str:
+    """The stored index's state as processes compare it with theirs."""
+    return _generation()
+
+
+def _split(state: str) -> tuple[str, int]:
+    generation, _, change = state.rpartition(":")
+    return generation, int(change)
 
 
 _LOAD_SQL = (
@@ -428,6 +464,12 @@ _LOAD_SQL = (
     "WHERE q.status = 'published' ORDER BY v.question_id"
 )
 _LOAD_CHUNK = 20000
+_CHANGED_SQL = (
+    "SELECT v.question_id, v.vector, q.category_id, COALESCE(q.source_id, -1), q.has_answer, "
+    "q.question_type, q.focus, q.focus_synonyms "
+    "FROM search_questionvector v JOIN kb_question q ON q.id = v.question_id "
+    "WHERE q.status = 'published' AND v.question_id IN ({marks}) ORDER BY v.question_id"
+)
 
 
 def _load(dim: int) -> VectorMatrix:
@@ -506,11 +548,76 @@ def vector_matrix(*, encoder: Encoder) -> VectorMatrix:
         if current is None or current.generation != generation:
             index_check(encoder=encoder)
             previous = current
-            current = _load(encoder.dim)
+            current = (_patched(previous, generation) if previous is not None else None) \
+                or _load(encoder.dim)
             if previous is not None and previous.matrix.shape[1:] == current.matrix.shape[1:]:
                 current.ann = previous.ann  # brought up to date on first use (ann.py)
             _cache[connection.alias] = current
     return current
+
+
+def _patched(m: VectorMatrix, state: str) -> VectorMatrix | None:
+    """`m` with the rows of the questions changed since it was loaded read again, or None
+    when only a full reload will do: another generation, many changes, a question that left
+    the index, a new one that does not sort last, or no room left after the rows.
+
+    Rows that stay are rewritten in place, in the vectors' one buffer (a search running at
+    that moment may read a row's new vector); new questions go into the spare rows after
+    them, so the vectors are never copied. The small per-row arrays are copied.
+    """
+    generation, change = _split(state)
+    had_generation, had_change = _split(m.generation)
+    if generation != had_generation or change < had_change:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT DISTINCT question_id FROM {VectorChange._meta.db_table} "
+                    "WHERE id > %s AND id <= %s LIMIT %s", [had_change, change, CHANGES_MAX + 1])
+        ids = sorted(int(r[0]) for r in cur.fetchall())
+        if len(ids) > CHANGES_MAX:
+            return None
+        rows: list[tuple[Any, ...]] = []
+        if ids:
+            cur.execute(_CHANGED_SQL.format(marks=",".join(["%s"] * len(ids))), ids)
+            rows = list(cur.fetchall())
+    found = {int(r[0]) for r in rows}
+    at = m.rows_of(ids)
+    if any(row >= 0 and qid not in found for qid, row in zip(ids, at.tolist(), strict=True)):
+        return None  # a question left the index: the rows after it would have to move
+    new = [r for r in rows if m.rows_of([int(r[0])])[0] < 0]
+    if new and m.size and int(new[0][0]) <= int(m.ids[-1]):
+        return None
+    base = m.matrix.base if m.matrix.base is not None else m.matrix
+    size = m.size + len(new)
+    if base.shape[0] < size or base.ndim != 2:
+        return None
+    dim = m.matrix.shape[1]
+    ids_arr = np.concatenate([m.ids, np.array([int(r[0]) for r in new], dtype=np.int64)])
+    category = np.concatenate([m.category, np.zeros(len(new), dtype=np.int64)])
+    source = np.concatenate([m.source, np.zeros(len(new), dtype=np.int64)])
+    has_answer = np.concatenate([m.has_answer, np.zeros(len(new), dtype=bool)])
+    question_type = list(m.question_type) + [""] * len(new)
+    focus = list(m.focus_words._focus) + [""] * len(new)
+    synonyms = list(m.focus_words._synonyms) + [None] * len(new)
+    row_of = {int(q): m.size + k for k, q in enumerate(ids_arr[m.size:].tolist())}
+    changed_rows = []
+    for r in rows:
+        qid = int(r[0])
+        i = row_of.get(qid)
+        if i is None:
+            i = int(m.rows_of([qid])[0])
+        vector = np.frombuffer(bytes(r[1]), dtype=np.float32)
+        if vector.shape[0] != dim:
+            return None
+        base[i] = vector
+        category[i], source[i], has_answer[i] = r[2], r[3], bool(r[4])
+        question_type[i], focus[i] = r[5], r[6]
+        synonyms[i] = r[7] if r[7] not in ("[]", "") else None
+        changed_rows.append(i)
+    words = _FocusWords(focus, synonyms)
+    words._done = {k: v for k, v in m.focus_words._done.items() if k not in set(changed_rows)}
+    return VectorMatrix(generation=state, ids=ids_arr, matrix=base[:size],
+                        category=category, source=source, has_answer=has_answer,
+                        question_type=question_type, focus_words=words)
 
 
 def vector_matrix_is_current(m: VectorMatrix) -> bool:

@@ -52,6 +52,9 @@ def structured_data(request: HttpRequest, question: Question, answers: list[Answ
             "text": html.unescape(nh3.clean(answer.body_html, tags=set())).strip(),
             "url": f"{url}#answer-{answer.position}",
             "author": _answer_author(answer, question),
+            # The experts who agree with it (healthqa's "I agree"), as schema.org's votes.
+            "upvoteCount": answer.agree_count,
+            **({"dateModified": answer.reviewed_on.isoformat()} if answer.reviewed_on else {}),
         }
         for answer in answers
     ]
@@ -61,6 +64,14 @@ def structured_data(request: HttpRequest, question: Question, answers: list[Answ
     page: dict[str, Any] = {"@type": "QAPage", "url": url, "mainEntity": main}
     if question.last_reviewed_at:
         page["lastReviewed"] = question.last_reviewed_at.isoformat()
+    reviewed = [a for a in answers if a.reviewed_by is not None and a.reviewed_on]
+    if reviewed:  # the latest medical review of the page's answers
+        latest = max(reviewed, key=lambda a: a.reviewed_on)  # type: ignore[arg-type,return-value]
+        reviewer = latest.reviewed_by
+        assert reviewer is not None
+        page["reviewedBy"] = {"@type": "Person", "name": reviewer.display_name,
+                              **({"description": reviewer.credentials}
+                                 if reviewer.credentials else {})}
     data = {
         "@context": "https://schema.org",
         "@graph": [

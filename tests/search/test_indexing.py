@@ -16,10 +16,11 @@ from healthqa.search.encoder import HashingEncoder
 from healthqa.search.engine import encoder, lexical_searcher
 from healthqa.search.hybrid import HybridSearcher
 from healthqa.search.indexing import search_reindex
-from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion
+from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion, VectorChange
 from healthqa.search.related import OWN_FOCUS_MAX, RELATED, related_compute
 from healthqa.search.vectors import (
     IndexMismatch,
+    index_state,
     index_check,
     vector_matrix,
     vectors_background,
@@ -55,11 +56,13 @@ def test_editing_an_answer_reindexes_its_question() -> None:
     gout = questions["t/0/0"]
     assert gout.pk not in lexical_ids("allopurinol")
     vector_before = bytes(QuestionVector.objects.get(question=gout).vector)
-    generation_before = IndexMeta.objects.get(key="generation").value
+    state_before = index_state()
     Answer.objects.filter(question=gout).update(body="Allopurinol lowers uric acid.")
     question_refresh(question=gout)
     assert gout.pk in lexical_ids("allopurinol")
-    assert IndexMeta.objects.get(key="generation").value != generation_before
+    # One question changed: logged for processes to read again, not a new generation.
+    assert index_state() != state_before
+    assert VectorChange.objects.filter(question_id=gout.pk).exists()
     # The vector embeds the title, which did not change; it is rewritten all the same.
     assert bytes(QuestionVector.objects.get(question=gout).vector) == vector_before
 

@@ -118,7 +118,10 @@ def test_ask_returns_hits_with_answers_sources_confidence_and_triage(client: Any
     assert hit["answers"][0]["author"]["credentials"] == "MD, obstetrics (demo expert)"
     assert body["confidence"] == hit["confidence"] and body["low_confidence"] is False
     assert body["urgent"] == {"urgent": False, "headline": "", "reasons": [], "guidance": []}
-    assert body["send_to_experts"]["available"] is False
+    experts = body["send_to_experts"]
+    assert experts["available"] is True
+    assert experts["url"].startswith("/ask/send/?q=")
+    assert experts["api"] in client.get("/api/v1/openapi.json").json()["paths"]
 
 
 def test_ask_by_post_takes_a_json_body_and_answers_the_same(client: Any, kb: KB) -> None:

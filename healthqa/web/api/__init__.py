@@ -6,14 +6,26 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import NinjaAPI, Router, Swagger
 
-from healthqa.web.api import ask, kb
+from healthqa.web.api import (
+    ask,
+    community_accounts,
+    community_answering,
+    community_asking,
+    community_review,
+    kb,
+)
+from healthqa.web.api.community_auth import community_errors_install
 from healthqa.web.api.errors import errors_install, not_found
 from healthqa.web.api.methods import ALL_METHODS, methods_refuse
 
 DESCRIPTION = (
-    "Read-only access to the published questions and answers of this knowledge base. "
+    "The published questions and answers of this knowledge base, read without an account. "
     "Every answer carries its author or source organisation, and every source its licence: "
-    "keep them with the content you reuse. Health information, not medical advice."
+    "keep them with the content you reuse. Health information, not medical advice.\n\n"
+    "Members, experts and editors also send questions to the experts, answer them and review "
+    "the answers here, with a personal token (`healthqa user token USERNAME` prints one) sent "
+    "as `Authorization: Bearer hqa_...`: without one these answer 401, and 403 for an action "
+    "the account's role does not allow."
 )
 
 api = NinjaAPI(
@@ -26,8 +38,11 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors_install(api)
+community_errors_install(api)
 api.add_router("", kb.router)
 api.add_router("", ask.router)
+for community in (community_accounts, community_asking, community_answering, community_review):
+    api.add_router("", community.router)
 
 
 @api.get("/", include_in_schema=False)
@@ -41,7 +56,8 @@ def api_index(request: HttpRequest) -> dict[str, str]:
     }
 
 
-methods_refuse(api.default_router, ["/"], allow="GET", hint="this API is read-only")
+methods_refuse(api.default_router, ["/"], allow="GET",
+               hint="the knowledge base is read-only here")
 
 # Added last so every real endpoint matches first: unknown paths under /api/v1/ get a JSON 404
 # instead of the site's HTML page.

@@ -120,5 +120,6 @@ def suggest(request: HttpRequest, params: Query[SuggestQuery]) -> dict[str, Any]
                       for s in questions_suggest(text=params.q, limit=params.limit)]}
 
 
-methods_refuse(router, ["/search", "/suggest"], allow="GET", hint="this API is read-only")
+methods_refuse(router, ["/search", "/suggest"], allow="GET",
+               hint="the knowledge base is read-only here")
 methods_refuse(router, ["/ask"], allow="GET, POST", hint="ask with GET ?q= or POST a JSON body")

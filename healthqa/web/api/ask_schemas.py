@@ -131,8 +131,10 @@ class UrgentOut(Schema):
 
 
 class ExpertsOut(Schema):
-    available: bool = Field(description="Whether questions can be sent to experts yet.")
+    available: bool = Field(description="Whether questions can be sent to the experts.")
     message: str
+    url: str = Field(description="The page where a signed-in member sends this question.")
+    api: str = Field(description="The API operation that sends a question (needs a token).")
 
 
 class AlsoFromOut(Schema):

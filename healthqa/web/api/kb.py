@@ -154,4 +154,5 @@ def sources_list(request: HttpRequest) -> dict[str, Any]:
 
 
 methods_refuse(router, ["/questions", "/questions/{slug}", "/questions/{slug}/related",
-                        "/categories", "/sources"], allow="GET", hint="this API is read-only")
+                        "/categories", "/sources"], allow="GET",
+               hint="the knowledge base is read-only here")

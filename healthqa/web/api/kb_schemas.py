@@ -98,11 +98,18 @@ class SourceOut(Schema):
 
 
 class AnswerOut(Schema):
+    id: int = Field(description="The answer's id (the {answer_id} of agree, helpful, flags).")
     position: int
     body_html: str = Field(description="The answer as sanitised HTML.")
     body_text: str = Field(description="The answer as plain text, without markup.")
     author: AuthorOut | None
     source: SourceOut | None
+    reviewed_by: AuthorOut | None = Field(
+        description="The editor who medically reviewed it, or null.")
+    reviewed_on: date | None
+    next_review_on: date | None = Field(description="When it is due for review again.")
+    agree_count: int = Field(description="How many other experts agree with it.")
+    helpful_count: int = Field(description="How many members found it helpful.")
 
 
 class CategoryPathOut(CategoryRefOut):

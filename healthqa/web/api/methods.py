@@ -6,10 +6,12 @@ method answered by another router would never be reached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
+from ninja.signature.utils import get_path_param_names
 
 # HEAD, OPTIONS, TRACE and QUERY too: ninja would answer them with a 405 that is not JSON and
 # whose Allow header lists every method registered on the path, these refusals included.
@@ -31,9 +33,24 @@ def methods_refuse(router: Router, paths: Iterable[str], *, allow: str, hint: st
         response["Allow"] = allow
         return response
 
-    def refuse_slug(request: HttpRequest, slug: str) -> HttpResponse:
-        return refuse(request)
-
     for path in paths:
-        view = refuse_slug if "{slug}" in path else refuse
-        router.api_operation(refused, path, include_in_schema=False)(view)
+        router.api_operation(refused, path, include_in_schema=False)(_taking(path, refuse))
+
+
+def _taking(path: str, view: Callable[[HttpRequest], HttpResponse]
+            ) -> Callable[..., HttpResponse]:
+    """`view` with the path's parameters (as text) in its signature, where ninja looks for
+    them: "/questions/{slug}" or "/submissions/{submission_id}/publish"."""
+    names = sorted(get_path_param_names(path))
+    if not names:
+        return view
+
+    def refuse_with_params(request: HttpRequest, **params: str) -> HttpResponse:
+        return view(request)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    refuse_with_params.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           annotation=HttpRequest)]
+        + [inspect.Parameter(name, keyword, annotation=str) for name in names])
+    return refuse_with_params

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from healthqa.community.selectors import ReaderState, reader_state
 from healthqa.kb import selectors
 from healthqa.kb.text import tidy_title
 from healthqa.search import selectors as search_selectors
@@ -143,8 +144,14 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     show_body = _differs(question.body, question.title)
     topic_url = reverse("web:topic", kwargs={
         "slug": search_selectors.topic_slug(question.focus)}) if question.focus else ""
+    state = (reader_state(user=request.user, question=question, answers=answers)
+             if request.user.is_authenticated else ReaderState())
     return render(request, "web/question.html", {
         "question": question,
+        "following": state.following,
+        "helpful_ids": state.helpful_ids,
+        "agreed_ids": state.agreed_ids,
+        "my_author_id": state.my_author_id,
         "show_body": show_body,
         "answers": answers,
         "previous": previous,
