@@ -271,8 +271,9 @@ def settings_list() -> None:
     """List every HEALTHQA_* setting with its current value and help."""
     from healthqa.config.declared import SETTINGS
 
+    secrets = {"HEALTHQA_SECRET_KEY", "HEALTHQA_EMAIL_PASSWORD"}
     for s in SETTINGS:
-        value = "(set)" if s.name == "HEALTHQA_SECRET_KEY" and s.read() else s.read()
+        value = "(set)" if s.name in secrets and s.read() else s.read()
         click.echo(f"{s.name}={value}\n    {s.help}")
 
 

@@ -21,10 +21,16 @@ LIMITED_MESSAGE = ("You have done this too many times in a short while. Please w
                    "and try again.")
 
 
+def _address(group: str, request: HttpRequest) -> str:
+    """The client's address (behind a proxy, the proxy's WSGI server sets it from the
+    trusted forwarding header); a request without one shares a single bucket."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
 def over_limit(request: HttpRequest, action: str) -> bool:
     """Count one `action` by this request's account and address; True when over the rate."""
     rate = settings.HEALTHQA_RATES[action]
-    limited = is_ratelimited(request, group=f"healthqa.{action}.ip", key="ip", rate=rate,
+    limited = is_ratelimited(request, group=f"healthqa.{action}.ip", key=_address, rate=rate,
                              method=ALL, increment=True)
     if request.user.is_authenticated:
         limited = is_ratelimited(request, group=f"healthqa.{action}.user", key="user",

@@ -32,8 +32,10 @@ def test_settings_are_read_from_the_environment(monkeypatch) -> None:
 
 def test_the_cli_lists_every_setting_and_hides_the_secret(monkeypatch) -> None:
     monkeypatch.setenv("HEALTHQA_SECRET_KEY", "very-secret-value")
+    monkeypatch.setenv("HEALTHQA_EMAIL_PASSWORD", "smtp-secret-value")
     result = CliRunner().invoke(main, ["settings"])
     assert result.exit_code == 0
     for s in SETTINGS:
         assert s.name in result.output
     assert "very-secret-value" not in result.output
+    assert "smtp-secret-value" not in result.output

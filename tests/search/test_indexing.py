@@ -20,8 +20,8 @@ from healthqa.search.models import IndexMeta, QuestionVector, RelatedQuestion, V
 from healthqa.search.related import OWN_FOCUS_MAX, RELATED, related_compute
 from healthqa.search.vectors import (
     IndexMismatch,
-    index_state,
     index_check,
+    index_state,
     vector_matrix,
     vectors_background,
     vectors_missing,

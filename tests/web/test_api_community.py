@@ -264,6 +264,16 @@ def test_a_service_s_own_refusal_is_a_403_too(client: Any, people: People) -> No
     assert got == {"detail": "Experts cannot agree with their own answer."}
 
 
+def test_an_urgent_question_is_answered_with_the_urgent_guidance_first(
+        client: Any, people: People) -> None:
+    sent = ok(call(client, "post", "/submissions", people.member.token, {
+        "title": "Crushing chest pain", "text": "I have crushing chest pain right now and my "
+                                                "left arm is numb."}))
+    assert sent["urgent"]["urgent"] is True
+    assert sent["urgent"]["headline"] and sent["urgent"]["guidance"]
+    assert sent["state"] == "pending"  # queued all the same
+
+
 def test_another_member_s_question_is_not_found_but_an_editor_reads_it(
         client: Any, people: People) -> None:
     sent = ok(call(client, "post", "/submissions", people.member.token, PHONE_QUESTION))
@@ -390,6 +400,7 @@ def test_the_whole_flow_through_the_api(client: Any, people: People) -> None:
     at = PHONE_QUESTION["text"].index(phone)
     assert sent["personal_details"] == [{"kind": "phone", "label": "phone number",
                                          "start": at, "end": at + len(phone), "text": phone}]
+    assert sent["urgent"]["urgent"] is False
     assert [s["id"] for s in ok(call(client, "get", "/submissions", member))["items"]] == [
         sent["id"]]
     assert ok(call(client, "get", "/me", member))["role"] == "member"

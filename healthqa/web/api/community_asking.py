@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from healthqa.ask.triage import question_triage
 from healthqa.community.actions import user_can
 from healthqa.community.asking import follow_set, submission_send, submissions_of
 from healthqa.community.marks import flag_create, helpful_set
@@ -34,6 +35,7 @@ from healthqa.web.api.community_schemas import (
     FlagOut,
     FollowOut,
     HelpfulOut,
+    SentSubmissionOut,
     SubmissionIn,
     SubmissionOut,
     SubmissionPageOut,
@@ -50,19 +52,22 @@ FLAG_EXAMPLE = '{"question": "what-is-gout", "reason": "inaccurate"}'
 
 
 @router.post("/submissions",
-             response={200: SubmissionOut, **ROLE, **JSON_BODY, **LIMITED, **ALWAYS},
+             response={200: SentSubmissionOut, **ROLE, **JSON_BODY, **LIMITED, **ALWAYS},
              auth=token_auth, summary="Send a question to the experts")
 @requires("send_question", body=SUBMISSION_EXAMPLE, limit=True)
 def submission_create(request: HttpRequest, body: SubmissionIn) -> dict[str, Any]:
     """The question waits for an editor: nothing is public before one publishes it. The answer
     lists the personal details found in it (names, phone numbers, e-mail and postal addresses,
-    dates of birth, record numbers) so the member can be shown them. Counted against the
-    send_question rate (429 over it). Urgent symptoms need urgent care, not a queue: ask with
-    POST /ask first, which leads with urgent-care guidance."""
+    dates of birth, record numbers) so the member can be shown them, and, when it mentions an
+    emergency, the urgent-care guidance to lead with: an urgent question is never only
+    queued. Counted against the send_question rate (429 over it)."""
     member = signed_in(request)
     with fields_named(question="body.text"):
         submission = submission_send(member=member, title=body.title, body=body.text)
-    return submission_data(submission)
+    triage = question_triage(text=f"{submission.title}\n{submission.body}")
+    return {**submission_data(submission), "urgent": {
+        "urgent": triage.urgent, "headline": triage.headline, "reasons": list(triage.reasons),
+        "guidance": list(triage.guidance)}}
 
 
 @router.get("/submissions", response={200: SubmissionPageOut, **LISTED},

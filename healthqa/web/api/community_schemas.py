@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field
 
 from healthqa.community.asking import BODY_CHARS, REASON_CHARS, TITLE_CHARS
 from healthqa.community.models import Flag
+from healthqa.web.api.ask_schemas import UrgentOut
 from healthqa.web.api.kb_schemas import AuthorOut, CategoryRefOut, PageOut
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -104,6 +105,12 @@ class SubmissionOut(Schema):
         description="Personal details found in the title and text (offsets into `text`; "
                     "those of the title are in `title_personal_details`).")
     title_personal_details: list[PersonalDetailOut]
+
+
+class SentSubmissionOut(SubmissionOut):
+    urgent: UrgentOut = Field(description="When the question mentions an emergency: the "
+                                          "urgent-care guidance to show before anything else "
+                                          "(the question is queued all the same).")
 
 
 class QueuedSubmissionOut(SubmissionOut):
