@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +94,52 @@ def node_tool(*parts: str) -> Path:
 
 def has_node() -> bool:
     return shutil.which("node") is not None
+
+
+# ---- The living half: a server with accounts made on the command line --------------------
+
+PASSWORD = "browser-tests-password-12"  # every account's; long and not common
+ACCOUNTS = {
+    "editor": ["ed", "--role", "editor", "--name", "Eda Okafor", "--profession", "Pharmacist"],
+    "expert": ["ana", "--role", "expert", "--name", "Dr. Ana Ruiz", "--profession",
+               "Cardiologist", "--speciality", "Heart rhythm and pacemakers"],
+    "member": ["mia", "--role", "member", "--name", "Mia"],
+}
+
+
+@dataclass(frozen=True)
+class CommunitySite:
+    """A served site with demo content and one account per role (ACCOUNTS)."""
+
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def username(self, role: str) -> str:
+        return ACCOUNTS[role][0]
+
+
+@pytest.fixture(scope="session")
+def community_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommunitySite]:
+    """A real healthqa server over the demo content with an editor, an expert and a member
+    made by `healthqa user add` (password from standard input) before it starts."""
+    data_dir = tmp_path_factory.mktemp("community-site")
+    env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
+           "HEALTHQA_ENCODER": "minilm-onnx"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([*healthqa_command(), "demo"], env=env, check=True, cwd=REPO_ROOT,
+                   capture_output=True)
+    for args in ACCOUNTS.values():
+        subprocess.run([*healthqa_command(), "user", "add", *args], env=env, check=True,
+                       cwd=REPO_ROOT, capture_output=True, input=PASSWORD + "\n", text=True)
+    with healthqa_serve(data_dir, env) as url:
+        yield CommunitySite(url=url, data_dir=data_dir, env=env)
+
+
+def sign_in(page: Any, site: CommunitySite, role: str) -> None:
+    """Sign in on the sign-in page as a person does, as the account of `role`."""
+    page.goto(site.url + "/accounts/login/")
+    page.get_by_label("Username").fill(site.username(role))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
