@@ -50,6 +50,14 @@ def _not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
     return forbidden(request, f"You may not do this: {exc}.")
 
 
+def _sent_text(submission: Submission) -> str:
+    """What the member wrote: the title and the text, or the text alone when the title is a
+    copy of its start (as when sent straight from /ask)."""
+    if " ".join(submission.title.split()) in " ".join(submission.body.split()):
+        return submission.body
+    return f"{submission.title}\n\n{submission.body}"
+
+
 def _sent(text: str) -> dict[str, Any]:
     """A member's text with its personal details marked, and what was found."""
     return {"html": personal_details_html(text),
@@ -97,7 +105,7 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
     applications = accounts.experts_applied()
     return render(request, "web/editors/queue.html", {
         "page": page,
-        "submissions": [(s, _sent(f"{s.title}\n\n{s.body}")) for s in page.object_list],
+        "submissions": [(s, _sent(_sent_text(s))) for s in page.object_list],
         "submission_count": page.paginator.count,
         "answers": list(answers[:QUEUE_PREVIEW]), "answer_count": answers.count(),
         "flags": list(flags[:QUEUE_PREVIEW]), "flag_count": flags.count(),
@@ -174,7 +182,7 @@ def editor_submission(request: HttpRequest, pk: int) -> HttpResponse:
             return _not_allowed(request, exc)
     return render(request, "web/editors/submission.html", {
         "submission": submission, "pending": submission.state == Submission.State.PENDING,
-        "sent": _sent(f"{submission.title}\n\n{submission.body}"),
+        "sent": _sent(_sent_text(submission)),
         "values": values, "errors": errors, "categories": _category_choices(),
         "decided_error": errors.get("state") or errors.get("do"),
     }, status=400 if errors else 200)
