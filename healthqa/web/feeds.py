@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from healthqa.kb import selectors
 from healthqa.kb.models import Category, Question
@@ -44,7 +45,10 @@ class CategoryAnsweredFeed(Feed):  # type: ignore[type-arg]
         return item.title
 
     def item_description(self, item: Question) -> str:
-        return item.excerpt
+        # Atom1Feed sends the description as <summary type="html">: readers parse it as HTML.
+        # The excerpt is plain text (an answer's `code` or &lt;entities&gt; come out as "<"),
+        # so it is escaped to stay text.
+        return escape(item.excerpt)
 
     def item_link(self, item: Question) -> str:
         return item.get_absolute_url()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("healthqa.web.pages_urls")),
 ]
 
+handler400 = "healthqa.web.views.errors.bad_request"
 handler404 = "healthqa.web.views.errors.page_not_found"
 handler500 = "healthqa.web.views.errors.server_error"
