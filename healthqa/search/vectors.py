@@ -82,13 +82,18 @@ def _bump_generation(encoder: Encoder) -> None:
     VectorChange.objects.all().delete()
 
 
+def _in_bulk() -> bool:
+    """Whether this thread is inside vectors_background() (a bulk import)."""
+    return getattr(_local, "background", None) is not None
+
+
 def index_changed(*, question_ids: Iterable[int]) -> None:
     """These questions' vectors or filters (published, answered, category) changed: a few are
     logged for processes to read again; many start a new generation (a full reload)."""
     ids = sorted(set(question_ids))
     if not ids or not IndexMeta.objects.filter(key="generation").exists():
         return
-    if getattr(_local, "background", None) is not None:
+    if _in_bulk():
         return  # a bulk import in this thread: it starts a new generation as it goes
     if len(ids) > CHANGES_MAX:
         IndexMeta.objects.filter(key="generation").update(value=uuid.uuid4().hex)
@@ -153,7 +158,7 @@ def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: E
                 "ON CONFLICT (question_id) DO UPDATE SET vector = excluded.vector, "
                 "content_hash = excluded.content_hash", values)
         if not IndexMeta.objects.filter(key="generation").exists() or (
-                publish and len(ids) > CHANGES_MAX):
+                publish and (len(ids) > CHANGES_MAX or _in_bulk())):
             _bump_generation(encoder)
         elif publish:  # a few questions: processes read just these rows again
             index_changed(question_ids=ids)

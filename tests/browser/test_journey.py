@@ -168,11 +168,13 @@ def test_a_question_goes_from_a_member_through_editor_and_expert_to_readers(
     sign_in(page, community_site, "editor")
     page.goto(site + "/editor/")
     waiting = page.locator("section[aria-labelledby=sent-title] li", has_text=ASKED)
-    assert waiting.locator("mark.pii", has_text=NUMBER).count() == 2  # title and text
+    # Once: the title is a copy of the text's start, so the queue shows the text alone.
+    assert waiting.locator("mark.pii", has_text=NUMBER).count() == 1
     camera.shoot(editor, "editor-queue", docs="editor-queue", focus="main")
     waiting.get_by_role("link", name=ASKED).click()
     page.wait_for_url(re.compile(r".*/editor/submissions/\d+/$"))
-    assert page.locator(".sent-text mark.pii", has_text=NUMBER).count() == 2
+    # The text alone: its title is a copy of its start.
+    assert page.locator(".sent-text mark.pii", has_text=NUMBER).count() == 1
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Question text").fill(BODY)
     page.get_by_label("Category").select_option(label="Heart and blood vessels")

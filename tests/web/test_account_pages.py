@@ -5,13 +5,11 @@ notifications, the header's account links and CSRF on every form."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve
 
@@ -26,13 +24,8 @@ PASSWORD = "correct-horse-battery-7"
 
 
 @pytest.fixture(autouse=True)
-def quick_accounts(settings: Any) -> Iterator[None]:
-    """Fast password hashing, sign-up open, and rate-limit counts that start at zero."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def signup_open(settings: Any) -> None:
     settings.SIGNUP_OPEN = True
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_user(username: str = "maria", role: str = "member", email: str = "",

@@ -61,15 +61,6 @@ ANSWER_BODY = ("Yes. Gout can return after many years, because uric acid can bui
 
 # --- set-up ------------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def quick_accounts_and_fresh_limits(settings: Any) -> Any:
-    """Argon2 is slow by design; the rate-limit counters live in the cache."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @dataclass
 class Person:
     user: User

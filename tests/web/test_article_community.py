@@ -9,37 +9,16 @@ import re
 from typing import Any
 from xml.etree import ElementTree
 
-import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from healthqa.community import accounts, answering, asking, marks
+from healthqa.community import answering, asking, marks
 from healthqa.kb.models import Question
 from tests.kb.conftest import KB
 from tests.web.test_pages import ARTICLE_MAX_QUERIES, article_queries
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def people(db: None) -> dict[str, User]:
-    make = accounts.user_create
-    return {
-        "member": make(username="mia", password="pass phrase one 1", role="member"),
-        "expert": make(username="lee", password="pass phrase two 2", role="expert",
-                       display_name="Dr Amy Lee", profession="Obstetrician",
-                       speciality="Maternal-fetal medicine"),
-        "expert2": make(username="okafor", password="pass phrase three 3", role="expert",
-                        display_name="Dr Chidi Okafor", profession="General practitioner"),
-        "editor": make(username="ed", password="pass phrase four 4", role="editor",
-                       display_name="Sam Reyes", profession="Physician"),
-    }
 
 
 def answered(people: dict[str, User], kb: KB) -> Question:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -27,18 +24,6 @@ SENT_BODY = ("I am 34 weeks pregnant and fly to Lisbon on Friday. Is that safe? 
              "Call me on 07700 900123 if you need to.")
 PAGES = ["editor-queue", "editor-submission", "editor-answer", "editor-due", "editor-experts",
          "editor-flags", "editor-merge"]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,50 +3,20 @@ and the application to be verified; each for the right role only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve, reverse
 
-from healthqa.community import accounts, answering, asking
+from healthqa.community import answering, asking
 from healthqa.community.models import ExpertAnswer, Profile
 from healthqa.kb.models import Answer, Category, Question
 from tests.kb.conftest import KB
 
 GOOD_ANSWER = ("Most airlines accept flights until 36 weeks of a single pregnancy; ask your "
                "midwife for a letter saying you are fit to fly.")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts() -> Iterator[None]:
-    """Rate-limit counters live in the cache: no test may inherit another's."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def people(db: None) -> dict[str, User]:
-    make = accounts.user_create
-    return {
-        "member": make(username="mia", password="pass phrase one 1", role="member"),
-        "expert": make(username="lee", password="pass phrase two 2", role="expert",
-                       display_name="Dr Amy Lee", profession="Obstetrician",
-                       speciality="Maternal-fetal medicine"),
-        "expert2": make(username="okafor", password="pass phrase three 3", role="expert",
-                        display_name="Dr Chidi Okafor", profession="General practitioner"),
-        "editor": make(username="ed", password="pass phrase four 4", role="editor",
-                       display_name="Sam Reyes", profession="Physician"),
-    }
 
 
 def open_question(people: dict[str, User], category: Category,

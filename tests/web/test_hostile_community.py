@@ -44,7 +44,6 @@ from tests.web.test_permission_matrix import (  # noqa: F401 (an autouse fixture
     World,
     client_for,
     make_world,
-    quick_accounts_and_fresh_limits,
 )
 
 pytestmark = pytest.mark.django_db

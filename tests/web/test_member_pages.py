@@ -16,12 +16,11 @@ from healthqa.community import asking, notify
 from healthqa.community.models import Flag, Follow, HelpfulMark, Submission
 from healthqa.kb.models import Answer, Category
 from tests.kb.conftest import KB
-from tests.web.test_account_pages import (  # noqa: F401 (quick_accounts is an autouse fixture)
+from tests.web.test_account_pages import (
     PASSWORD,
     csrf_token,
     make_user,
     private,
-    quick_accounts,
     signed_in,
     signup_data,
 )

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -126,15 +125,6 @@ class World:
 
     def user(self, role: str) -> User | None:
         return None if role == "reader" else self.users[role]
-
-
-@pytest.fixture(autouse=True)
-def quick_accounts_and_fresh_limits(settings: Any) -> Iterator[None]:
-    """Argon2 is slow on purpose; the rate-limit counters live in the cache."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_world(kb: KB) -> World:

@@ -30,7 +30,6 @@ from healthqa.web.limits import LIMITED_MESSAGE
 from tests.web.test_permission_matrix import (  # noqa: F401 (fixtures)
     GOOD_ANSWER,
     World,
-    quick_accounts_and_fresh_limits,
     world,
 )
 
