@@ -59,6 +59,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=len(QUESTIONS))
     parser.add_argument("--data-dir", default="/tmp/healthqa-bench-pages")
+    parser.add_argument("--reload-all", action="store_true",
+                        help="the baseline: every change makes processes reload all vectors "
+                             "and related lists read every title (as before the change log)")
     args = parser.parse_args()
     kind = "medquad" if MEDQUAD.exists() else "synthetic"
     built = Path(args.data_dir) / kind
@@ -78,6 +81,12 @@ def main() -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         print(build(kind, 20_000))
+        if args.reload_all:
+            from healthqa.search import related, vectors
+
+            vectors.CHANGES_MAX = 0
+            related.FEW_ROWS = 0
+            print("baseline: no change log, full reloads")
         measure(rounds=min(args.rounds, len(QUESTIONS)))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -267,8 +267,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------
 # The pages load only this site's own files, run no inline script and are framed by no one.
-# The one inline stylesheet, base.html's <style>{% include "web/site.css" %}</style>, is
-# allowed by the sha256 of its text; style="" attributes are not allowed (none are used).
+# The inline stylesheets, base.html's <style>{% include "web/site.css" %}</style> and the
+# working pages' web/desk.css, are allowed by the sha256 of their text; style="" attributes
+# are not allowed (none are used).
 # healthqa.web.content_security.CSPMiddleware (in MIDDLEWARE) sends the policy and adds to it
 # for the views named in CONTENT_SECURITY_POLICY_VIEW_UPDATES. See docs/configuration.md.
 
@@ -287,11 +288,13 @@ def inline_style_hash(path: Path) -> str:
 
 
 SITE_CSS_HASH = inline_style_hash(BASE_DIR / "web" / "templates" / "web" / "site.css")
+# The working pages' own stylesheet, inlined by them only (web/desk_base.html).
+DESK_CSS_HASH = inline_style_hash(BASE_DIR / "web" / "templates" / "web" / "desk.css")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],  # web/suggest.js; JSON-LD data blocks are not executed
-        "style-src": [SITE_CSS_HASH],
+        "style-src": [SITE_CSS_HASH, DESK_CSS_HASH],
         "img-src": ["'self'", "data:"],  # the favicon is data:
         "font-src": ["'self'"],
         "connect-src": ["'self'"],  # suggest.js fetches /api/v1/suggest

@@ -29,10 +29,12 @@ from tests.kb.conftest import KB
 
 pytestmark = pytest.mark.django_db
 
+# The site's stylesheet and the working pages' (accounts, members, experts, editors).
+STYLE_HASHES = [settings.SITE_CSS_HASH, settings.DESK_CSS_HASH]
 SITE_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": [settings.SITE_CSS_HASH],
+    "style-src": STYLE_HASHES,
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
@@ -152,6 +154,16 @@ def test_every_page_is_sent_the_site_policy_and_needs_nothing_it_forbids(
     assert scripts == {"/static/web/suggest.js"}
 
 
+def test_working_pages_add_their_own_stylesheet_and_public_pages_do_not(
+        client: Any, kb: KB) -> None:
+    signin = client.get("/accounts/login/")
+    assert [sha256_source(s) for s in inline_styles(signin.content)] == STYLE_HASHES
+    assert_page_obeys(signin.content, policy(signin), data_block_types=set())
+    article = client.get(kb.back_pain.get_absolute_url())
+    assert [sha256_source(s) for s in inline_styles(article.content)] == [
+        settings.SITE_CSS_HASH]
+
+
 def test_the_article_keeps_its_json_ld_as_a_data_block(client: Any, kb: KB) -> None:
     page = elements(client.get(kb.back_pain.get_absolute_url()).content)
     types = [attrs.get("type") or attrs["src"] for attrs, _ in page.scripts]
@@ -174,6 +186,8 @@ def test_the_site_policy_names_no_other_host_and_nothing_unsafe() -> None:
 def test_the_style_hash_is_of_the_file_as_the_template_renders_it(tmp_path: Path) -> None:
     css = REPO_ROOT / "healthqa" / "web" / "templates" / "web" / "site.css"
     assert settings.SITE_CSS_HASH == sha256_source(css.read_bytes())
+    desk = REPO_ROOT / "healthqa" / "web" / "templates" / "web" / "desk.css"
+    assert settings.DESK_CSS_HASH == sha256_source(desk.read_bytes())
     templated = tmp_path / "site.css"
     templated.write_text("body { color: red; }\n/* {{ colour }} */\n")
     with pytest.raises(ImproperlyConfigured, match="template syntax"):
@@ -194,7 +208,8 @@ def test_no_template_has_inline_script_or_style_attributes(path: Path) -> None:
     for tag in re.findall(r"<script\b[^>]*>", text, re.I):
         assert "src=" in tag or 'type="application/ld+json"' in tag, tag
     styles = re.findall(r"<style\b[^>]*>(.*?)</style>", text, re.S | re.I)
-    allowed = ['{% include "web/site.css" %}'] if path.name == "base.html" else []
+    allowed = {"base.html": ['{% include "web/site.css" %}'],
+               "desk_base.html": ['{% include "web/desk.css" %}']}.get(path.name, [])
     assert styles == allowed, "an inline <style> needs its hash in the policy"
 
 
@@ -204,7 +219,7 @@ def test_the_api_docs_get_the_site_policy_with_stylesheets_from_this_site(client
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     sources = policy(response)
-    assert sources == {**SITE_POLICY, "style-src": [settings.SITE_CSS_HASH, "'self'"]}
+    assert sources == {**SITE_POLICY, "style-src": [*STYLE_HASHES, "'self'"]}
     assert_same_origin_only(sources)
     # Swagger UI's settings are a JSON data block read by ninja's swagger-ui-init.js.
     assert_page_obeys(response.content, sources, data_block_types={"application/json"})
@@ -226,7 +241,7 @@ def test_the_admin_sign_in_gets_stylesheets_from_this_site_and_no_inline_script(
     response = client.get(url)
     assert response.status_code == 200
     sources = policy(response)
-    assert sources == {**SITE_POLICY, "style-src": [settings.SITE_CSS_HASH, "'self'"]}
+    assert sources == {**SITE_POLICY, "style-src": [*STYLE_HASHES, "'self'"]}
     assert_same_origin_only(sources)
     assert_page_obeys(response.content, sources, data_block_types=set())
 
@@ -261,7 +276,7 @@ def test_a_view_decorator_still_decides_over_the_settings(rf: RequestFactory) ->
     def plain(request: Any) -> HttpResponse:
         return HttpResponse("ok")
 
-    assert served(plain)["style-src"] == [settings.SITE_CSS_HASH, "'self'"]
+    assert served(plain)["style-src"] == [*STYLE_HASHES, "'self'"]
     decorated = served(csp_update({"img-src": ["'none'"]})(plain))
     assert decorated["img-src"] == ["'self'", "data:", "'none'"]
-    assert decorated["style-src"] == [settings.SITE_CSS_HASH]
+    assert decorated["style-src"] == STYLE_HASHES
