@@ -131,6 +131,65 @@ def reindex() -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup(path: Path, force: bool) -> None:
+    """Copy the SQLite database to PATH, while the site goes on serving.
+
+    The copy is the database at one instant (SQLite's online backup), checked with
+    PRAGMA integrity_check, readable by its owner only (0600), and appears at PATH only
+    once whole. PostgreSQL is backed up with pg_dump instead (docs/backup.md).
+    """
+    setup_django()
+    from healthqa.kb.backup import BackupError
+    from healthqa.kb.backup import backup as backup_write
+
+    try:
+        report = backup_write(path=path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True,
+              help="Do not ask for confirmation (needed when not run at a terminal).")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup at PATH (stop `healthqa serve` first).
+
+    The backup is checked first (a healthqa database, intact, not from a newer healthqa),
+    then brought up to date on a copy (migrations; the search index rebuilt only if part of
+    it is missing). Only then is the current database copied aside, as
+    <database>.before-restore-<time> beside it, and replaced. Anything refused or failed
+    leaves the current database as it was.
+    """
+    setup_django()
+    from healthqa.kb.backup import BackupError, restore_prepare
+    from healthqa.search.indexing import search_index_repair
+
+    try:
+        with restore_prepare(path=path) as prepared:
+            click.echo(f"{path}: {prepared.contents.describe()} (integrity ok)")
+            current = f"the database at {prepared.live} ({prepared.live_contents()})"
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise click.ClickException(
+                        f"not restored: restoring replaces {current}; add --yes to confirm "
+                        "(there is no terminal to ask at)")
+                if not click.confirm(f"Replace {current} with it?", default=False):
+                    raise click.ClickException("not restored: the database is unchanged")
+            with prepared.connected():
+                migrate()
+                repaired = search_index_repair(progress=sys.stderr.isatty())
+            report = prepared.commit()
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(repaired)
+    click.echo(report.summary())
+
+
+@main.command()
 @click.argument("question")
 @click.option("--top", "-k", default=5, show_default=True, type=click.IntRange(1, 50),
               help="How many answered questions to show.")

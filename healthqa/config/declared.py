@@ -47,6 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
             "shared by every data folder; empty means $XDG_CACHE_HOME/healthqa/models "
             "(~/.cache/healthqa/models)."),
     Setting("HEALTHQA_LOG_LEVEL", "INFO", "Log level for the healthqa loggers."),
+    Setting("HEALTHQA_LOG_FORMAT", "plain",
+            "Log lines on standard error: plain (for a terminal) or json (one JSON object per "
+            "line, for a log collector); each carries its request's id."),
+    Setting("HEALTHQA_METRICS_ALLOW", "127.0.0.1,::1",
+            "Comma-separated IP addresses or networks (CIDR) that may read /metrics; others "
+            "get 404, and so does any request forwarded by a proxy."),
     Setting("HEALTHQA_SITE_URL", "http://127.0.0.1:8000",
             "The site's public address, for links in e-mails and feeds."),
     Setting("HEALTHQA_SIGNUP", "1", "1 lets anyone sign up as a member; 0 closes sign-up."),

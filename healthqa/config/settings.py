@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from healthqa.config.declared import setting
+from healthqa.config.observability import logging_config, metrics_allow
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(setting("HEALTHQA_DATA_DIR"))
@@ -93,6 +94,9 @@ if HTTPS:
     # Preload is left off on purpose: joining the browsers' preload list binds every
     # subdomain to HTTPS for months and is hard to undo, so it is the operator's decision.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # A load balancer's probes and a Prometheus scraper reach the app directly, over HTTP:
+    # redirected to HTTPS they would fail.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 SITE_NAME = setting("HEALTHQA_SITE_NAME")
 PAGE_SIZE = int(setting("HEALTHQA_PAGE_SIZE"))
@@ -118,6 +122,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response has an X-Request-ID and a log line, and the time is the whole
+    # request's: the request id (healthqa.web.request_logs), then the Prometheus metrics.
+    "healthqa.web.request_logs.RequestIdMiddleware",
+    "healthqa.web.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "healthqa.web.content_security.CSPMiddleware",  # Content-Security-Policy (below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -313,19 +321,12 @@ CONTENT_SECURITY_POLICY_VIEW_UPDATES: dict[str, dict[str, list[str]]] = {
 }
 # --- end of Content-Security-Policy -----------------------------------------------------------
 
-# One handler on stderr for healthqa's own loggers (the API logs its 500s under healthqa.)
-# and for django.request, which logs every page's 500 with its traceback: without it, with
-# DEBUG off Django only mails them to ADMINS, which is empty, so they went nowhere.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "healthqa": {"handlers": ["console"], "level": setting("HEALTHQA_LOG_LEVEL")},
-        # propagate off: Django's own "django" console handler would print it again in DEBUG.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-    },
-}
+# One handler on stderr for healthqa's own loggers (one line per request from healthqa.request;
+# the API logs its 500s under healthqa.) and for django.request, which logs every page's 500
+# with its traceback: without it, with DEBUG off Django only mails them to ADMINS, which is
+# empty. Plain lines or JSON (HEALTHQA_LOG_FORMAT), each with its request's id.
+LOGGING = logging_config(log_format=setting("HEALTHQA_LOG_FORMAT"),
+                         level=setting("HEALTHQA_LOG_LEVEL"))
+
+# Who may read /metrics (healthqa.web.metrics): these addresses, when not forwarded by a proxy.
+METRICS_ALLOW = metrics_allow(setting("HEALTHQA_METRICS_ALLOW"))

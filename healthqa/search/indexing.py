@@ -134,6 +134,46 @@ def search_reindex(*, progress: bool = False) -> ReindexReport:
     return ReindexReport(questions=len(ids), vectors=vectors, related=related, model=enc.name)
 
 
+def search_index_missing() -> str | None:
+    """Why the stored index cannot serve this database as it is (None when it can): rows or
+    vectors missing, or vectors from another model."""
+    from healthqa.search.vectors import IndexMismatch, index_check, vectors_missing
+
+    try:
+        index_check(encoder=default_encoder())
+    except IndexMismatch:
+        return "its vectors were made by another model"
+    questions = Question.objects.count()
+    missing = len(vectors_missing())
+    if missing:
+        return f"{missing:,} of {questions:,} questions have no current vector"
+    indexed = lexical_backend().indexed_count()
+    if indexed != questions:
+        return f"the full-text index holds {indexed:,} rows for {questions:,} questions"
+    return None
+
+
+def search_index_repair(*, progress: bool = False) -> str:
+    """After the database was replaced (a restore): rebuild the index as `healthqa reindex`
+    does if part of it is missing, else only what is marked stale; either way every process
+    (and the saved graph) reloads it. Returns what was done, in a line."""
+    from healthqa.search.ann import ann_refresh
+    from healthqa.search.vectors import index_generation_bump, vector_matrix_forget
+
+    reason = search_index_missing()
+    if reason is not None:
+        return f"search index rebuilt ({reason}): {search_reindex(progress=progress).summary()}"
+    index_generation_bump()  # a fresh token: nobody mistakes it for the index they hold
+    vector_matrix_forget()
+    enc = default_encoder()
+    done = "search index complete (as backed up)"
+    if related_stale():
+        related = _related_recompute(encoder=enc, progress=progress)
+        done += f", related questions recomputed for {related:,}"
+    ann_refresh(encoder=enc, progress=progress)
+    return done
+
+
 def related_refresh(*, progress: bool = False) -> int:
     """Recompute every question's related list (after a bulk import)."""
     from healthqa.search.ann import ann_refresh

@@ -73,6 +73,10 @@ PUBLIC = {
     "signup", "login", "logout", "password-reset", "password-reset-done",
     "password-reset-complete", "password-reset-confirm", "sitemap", "sitemap-section",
 }
+# Outside the pages' namespace: what a load balancer and Prometheus ask (healthqa.web.views.
+# health), open to anyone with no account and naming no action; /metrics answers only the
+# addresses in HEALTHQA_METRICS_ALLOW (404 for others: tests/web/test_metrics.py).
+OPERATIONS = {"healthz", "readyz", "metrics"}
 
 
 # --- the site's URLs ---------------------------------------------------------------------------
@@ -272,6 +276,20 @@ def test_every_page_is_public_or_names_an_action_of_the_table() -> None:
                 f"/{route.route} (web:{route.name}) is not in PUBLIC and names no action: "
                 f"decorate its view with @action_required(...)")
             assert route.action in TABLE, f"/{route.route} names {route.action!r}, not in TABLE"
+
+
+def test_every_url_outside_a_namespace_is_an_operation_open_to_anyone(client: Client) -> None:
+    """The pages are namespace "web", the API "api", the admin "admin"; anything else is a
+    probe listed in OPERATIONS, which takes no action and answers a reader without an account
+    (from the test client's address, 127.0.0.1, which may read /metrics)."""
+    outside = [(route, pattern) for namespace, route, pattern in _walk(get_resolver())
+               if not namespace]
+    assert {str(pattern.name) for _, pattern in outside} == OPERATIONS
+    for route, pattern in outside:
+        assert getattr(pattern.callback, "healthqa_action", None) is None, route
+        response = client.get(reverse(str(pattern.name)))
+        assert response.status_code in (200, 503), route  # 503: /readyz, not ready
+        assert not response.cookies, route
 
 
 def test_every_acting_page_has_its_requests() -> None:

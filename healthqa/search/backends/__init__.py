@@ -52,6 +52,10 @@ class LexicalBackend(Protocol):
         """Empty the index (before a full rebuild)."""
         ...
 
+    def indexed_count(self) -> int:
+        """How many questions the index holds rows for."""
+        ...
+
     def schema_create(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         """Create the index's tables (from a migration)."""
         ...

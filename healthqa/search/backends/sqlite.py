@@ -258,6 +258,16 @@ class SqliteBackend:
         with self.connection.cursor() as cur:
             cur.execute(f"DELETE FROM {TABLE}")
 
+    def indexed_count(self) -> int:
+        """How many questions have FTS5 rows."""
+        # From the table's %_docsize shadow table, one small row per document (the FTS5
+        # documentation's "Shadow tables"): COUNT(*) on the FTS table itself reads every
+        # row's text, 26 ms at MedQuAD's 47k questions against 0.02 ms here, and /readyz
+        # asks every few seconds.
+        with self.connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {TABLE}_docsize")
+            return int(cur.fetchone()[0])
+
     def schema_create(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         schema_editor.execute(CREATE_SQL)
 

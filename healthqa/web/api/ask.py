@@ -34,6 +34,7 @@ from healthqa.web.api.errors import ALWAYS, JSON_BODY, NOT_FOUND, QUERY, not_fou
 from healthqa.web.api.kb_schemas import FilterQuery
 from healthqa.web.api.methods import methods_refuse
 from healthqa.web.api.paged import paged
+from healthqa.web.metrics import ask_timed
 
 router = Router()
 
@@ -76,7 +77,9 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
 
 def _ask(text: str, k: int, filters: FilterQuery) -> dict[str, Any]:
     chosen = _filters_or_404(filters)
-    return ask_result_data(ask_question(text=text, k=k, filters=chosen.filters))
+    with ask_timed("api"):
+        result = ask_question(text=text, k=k, filters=chosen.filters)
+    return ask_result_data(result)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from healthqa.ask.services import (
     question_clean,
 )
 from healthqa.ask.triage import question_triage
+from healthqa.web.metrics import ask_timed
 from healthqa.web.paging import page_or_404
 from healthqa.web.views.caching import typed_text_page
 
@@ -67,7 +68,8 @@ def ask(request: HttpRequest) -> HttpResponse:
                                "experts_message": EXPERTS_MESSAGE}
     if text is not None:
         try:
-            result = ask_question(text=text, k=ASK_PAGE_RESULTS)
+            with ask_timed("page"):
+                result = ask_question(text=text, k=ASK_PAGE_RESULTS)
         except AskInputError as exc:
             # Triage still runs: an emergency in an over-long question must not wait.
             context.update(error=str(exc), urgent=question_triage(text=text))
