@@ -29,6 +29,18 @@ def _user_model() -> type[User]:
     return get_user_model()  # type: ignore[return-value]
 
 
+def _email_clean(email: str) -> str:
+    """An optional e-mail address, trimmed and checked ("" when none)."""
+    email = field_text(email, field="email", limit=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput("email", "this is not an e-mail address (name@example.org)"
+                               ) from None
+    return email
+
+
 def user_create(*, username: str, password: str, email: str = "", role: str = "member",
                 display_name: str = "", profession: str = "", speciality: str = ""
                 ) -> User:
@@ -41,13 +53,7 @@ def user_create(*, username: str, password: str, email: str = "", role: str = "m
     User = _user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput("username", f"the username {username!r} is taken")
-    email = field_text(email, field="email", limit=254, required=False)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidInput("email", "this is not an e-mail address (name@example.org)"
-                               ) from None
+    email = _email_clean(email)
     user = User(username=username, email=email)
     try:
         validate_password(password, user)
@@ -210,13 +216,7 @@ def account_update(*, user: User, display_name: str, email: str) -> Profile:
     action_check(user, "account")
     profile = profile_get(user=user)
     display_name = field_text(display_name, field="display name", limit=160)
-    email = field_text(email, field="email", limit=254, required=False)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidInput("email", "this is not an e-mail address (name@example.org)"
-                               ) from None
+    email = _email_clean(email)
     if (profile.expert == Profile.Expert.VERIFIED and display_name != profile.display_name):
         raise InvalidInput("display name", "your name as a verified expert was checked by an "
                                            "editor: ask an editor to change it")
