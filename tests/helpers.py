@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import database_fresh, on_postgresql
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
@@ -43,6 +45,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def site_env(data_dir: Path, base: dict[str, str] | None = None, **extra: str
+             ) -> dict[str, str]:
+    """The environment for a healthqa process with its own data folder and its own empty
+    database: SQLite in the folder, or on PostgreSQL runs a fresh database on the test
+    server. `base`: the environment to start from (this process's by default)."""
+    env = dict(os.environ if base is None else base)
+    env["HEALTHQA_DATA_DIR"] = str(data_dir)
+    env.pop("HEALTHQA_DATABASE_URL", None)
+    if on_postgresql():
+        env["HEALTHQA_DATABASE_URL"] = database_fresh(os.environ["HEALTHQA_DATABASE_URL"])
+    env.update(extra)
+    return env
 
 
 def healthqa_command() -> list[str]:

@@ -24,7 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HEALTHQA_DATA_DIR", DATA_DIR_DEFAULT,
             "Folder for the SQLite database and other local state."),
     Setting("HEALTHQA_DATABASE_URL", "",
-            "Database URL; empty means SQLite at $HEALTHQA_DATA_DIR/healthqa.sqlite3."),
+            "Database URL: empty means SQLite at $HEALTHQA_DATA_DIR/healthqa.sqlite3; "
+            "sqlite:///path or postgresql://user:password@host:port/name (with pgvector)."),
     Setting("HEALTHQA_SECRET_KEY", "",
             "Django secret key; empty generates one and keeps it in the data folder."),
     Setting("HEALTHQA_DEBUG", "0", "1 turns on Django's debug mode (never in production)."),

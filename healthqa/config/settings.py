@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,8 +160,8 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, object]:
-    url = setting("HEALTHQA_DATABASE_URL")
+def database_settings(url: str) -> dict[str, object]:
+    """Django's DATABASES entry for HEALTHQA_DATABASE_URL (empty: SQLite in the data folder)."""
     if not url or url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else ""
         name = Path(path) if path else DATA_DIR / "healthqa.sqlite3"
@@ -186,15 +187,54 @@ def _database() -> dict[str, object]:
                 ),
             },
         }
-    raise ValueError(
-        f"HEALTHQA_DATABASE_URL={url!r}: only sqlite:/// URLs are supported in this version"
-    )
+    return _postgresql(url)
 
 
-DATABASES = {"default": _database()}
+def _postgresql(url: str) -> dict[str, object]:
+    """A PostgreSQL URL (postgresql://user:password@host:port/name, or a socket folder as
+    ?host=/path): psycopg 3, connections kept for a minute and checked before reuse."""
+    import dj_database_url
+
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"HEALTHQA_DATABASE_URL: {exc}") from None
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"HEALTHQA_DATABASE_URL={_url_shown(url)}: healthqa runs on SQLite (sqlite:///path) "
+            "or PostgreSQL (postgresql://user:password@host:port/name)"
+        )
+    options = dict(config.get("OPTIONS") or {})
+    # pgvector's HNSW search looks at ef_search candidates: the hybrid asks for 100, so the
+    # default 40 would cut its recall; with filters, iterative scans go on until enough rows
+    # pass them. Placeholders until the extension loads, so valid before it is created.
+    options.setdefault("options", "-c hnsw.ef_search=200 -c hnsw.iterative_scan=relaxed_order")
+    config["OPTIONS"] = options
+    return dict(config)
+
+
+def _url_shown(url: str) -> str:
+    """The URL without its password (for error messages)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+DATABASES = {"default": database_settings(setting("HEALTHQA_DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "default" is each process's own memory: only for what a process may keep to itself.
+# "shared" is a table in the database (created by `healthqa init`, `serve` and every other
+# command that migrates): what all worker processes must count together, the rate limits'
+# counters. (django-axes counts failed sign-ins in its own tables, AxesDatabaseHandler.)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "healthqa.web.counter_cache.CounterCache",
+        "LOCATION": "healthqa_shared_cache",
+        # Above this many rows, the expired ones are deleted when a counter is added.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+RATELIMIT_USE_CACHE = "shared"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -260,9 +300,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-# Static files are served from the packages (WHITENOISE_USE_FINDERS); the folder only has to
-# exist for `manage collectstatic` and so whitenoise does not warn about it.
+# `healthqa serve` and `healthqa demo` collect the static files into STATIC_ROOT under names
+# carrying a hash of their content, with a manifest, when it is missing or older than the
+# package's files; `{% static %}` then gives the hashed names and whitenoise serves them as
+# immutable. A file not collected (the tests collect nothing) keeps its plain name and is
+# served from the package (WHITENOISE_USE_FINDERS). The folder is made here so whitenoise
+# does not warn about it before the first collection.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "healthqa.web.static_storage.HashedStaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

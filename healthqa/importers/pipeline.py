@@ -16,7 +16,7 @@ from django.db import DataError, IntegrityError
 from tqdm import tqdm
 
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
-from healthqa.kb.selectors import category_tree_clear
+from healthqa.kb.generation import content_changed
 from healthqa.kb.services import WriteCounts, questions_import
 from healthqa.search.indexing import (
     related_refresh,
@@ -109,7 +109,9 @@ def import_units(
             bar.close()
     finally:
         bar.close()
-        category_tree_clear()
+        # Once at the end, after the batches committed: every process counts the new questions
+        # on its next request (not after each batch, which would rebuild them all the time).
+        content_changed()
         # Not `if report.created`: the lists left stale by a killed run are redone too.
         if related_stale():
             related_refresh(progress=progress)

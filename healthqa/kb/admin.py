@@ -12,7 +12,8 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
-from healthqa.kb import selectors, services
+from healthqa.kb import services
+from healthqa.kb.generation import content_changed
 from healthqa.kb.models import Answer, Author, Category, Question, Source, Tag
 
 # A link typed without a scheme ("medlineplus.gov/gout") is read as https, Django 6's default.
@@ -31,7 +32,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        selectors.category_tree_clear()
+        content_changed()
 
 
 @admin.register(Source)
@@ -93,7 +94,7 @@ class QuestionAdmin(VersionAdmin):
         """After the answers are saved, recompute their HTML and the question's excerpt."""
         super().save_related(request, form, formsets, change)
         services.question_refresh(question=form.instance)
-        selectors.category_tree_clear()
+        content_changed()
 
 
 @admin.register(Answer)

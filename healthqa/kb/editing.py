@@ -3,7 +3,8 @@ answer, its review, an expert's agreement, a merge of duplicates.
 
 Each write keeps a revision (django-reversion) and announces the questions it changed
 (`questions_changed`, inside the transaction), so the search index and related lists follow at
-once, as after an import.
+once, as after an import; those that change what the category tree and topic index count
+start a new content generation in the same transaction, which every process sees.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from healthqa.kb.generation import content_changed
 from healthqa.kb.models import Answer, AnswerAgreement, Author, Category, Question
-from healthqa.kb.selectors import category_tree_clear
 from healthqa.kb.services import question_refresh
 from healthqa.kb.signals import questions_changed
 from healthqa.kb.text import question_slug, render_answer, tidy_title
@@ -46,7 +47,7 @@ def question_create(*, title: str, body: str, category: Category, focus: str = "
         )
         _revision(comment, question)
         questions_changed.send(sender=Question, question_ids=[question.pk], bulk=False)
-    category_tree_clear()
+        content_changed()
     return question
 
 
@@ -61,7 +62,7 @@ def question_edit(*, question: Question, title: str, body: str, category: Catego
         question.save()
         _revision(comment, question)
         questions_changed.send(sender=Question, question_ids=[question.pk], bulk=False)
-    category_tree_clear()
+        content_changed()
     return question
 
 
@@ -85,7 +86,7 @@ def answer_publish(*, question: Question, body: str, author: Author, reviewed_by
             question.save(update_fields=["last_reviewed_at", "updated_at"])
         _revision(comment, answer, question)
         question_refresh(question=question)  # excerpt, has_answer, answered_at; announces
-    category_tree_clear()
+        content_changed()
     return answer
 
 
@@ -136,7 +137,7 @@ def question_merge(*, duplicate: Question, into: Question, comment: str) -> Ques
         _revision(comment, duplicate, into, *moved)
         questions_changed.send(sender=Question, question_ids=[duplicate.pk], bulk=False)
         question_refresh(question=into)
-    category_tree_clear()
+        content_changed()
     return into
 
 

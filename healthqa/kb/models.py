@@ -198,3 +198,15 @@ class AnswerAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} agrees with answer {self.answer_id}"
+
+
+class ContentMeta(models.Model):
+    """Facts about the content as a whole, shared by every process through the database:
+    `generation` is a token replaced by each write to what cached reads are built on (see
+    healthqa.kb.generation)."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    value = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from healthqa.kb.generation import GenerationMemo
 from healthqa.kb.models import Answer, AnswerAgreement, Author, Category, Question, Source
 from healthqa.kb.signals import read_caches_cleared
+from healthqa.kb.text import CodePointOrder
 
 PUBLISHED = Question.Status.PUBLISHED
 
@@ -80,8 +81,8 @@ def questions_filter(
         for word in text.split()[:8]:
             qs = qs.filter(Q(title__icontains=word) | Q(focus__icontains=word))
     if answered_first:
-        return qs.order_by("-has_answer", "title", "id")
-    return qs.order_by("title", "id")
+        return qs.order_by("-has_answer", CodePointOrder("title"), "id")
+    return qs.order_by(CodePointOrder("title"), "id")
 
 
 def category_get(*, slug: str) -> Category | None:
@@ -141,11 +142,7 @@ class CategoryNode:
         return reverse("web:category", kwargs={"slug": self.slug})
 
 
-def category_tree() -> dict[int, CategoryNode]:
-    """All categories with their published-question counts (cached; cleared on import)."""
-    tree = cache.get("kb:category_tree")
-    if tree is not None:
-        return tree  # type: ignore[no-any-return]
+def _category_tree_build() -> dict[int, CategoryNode]:
     counts = dict(
         Question.objects.filter(status=PUBLISHED)
         .values_list("category_id")
@@ -156,7 +153,7 @@ def category_tree() -> dict[int, CategoryNode]:
     children: dict[int | None, list[int]] = {}
     for c in cats:
         children.setdefault(c.parent_id, []).append(c.pk)
-    tree = {
+    return {
         c.pk: CategoryNode(
             id=c.pk,
             name=c.name,
@@ -167,14 +164,26 @@ def category_tree() -> dict[int, CategoryNode]:
         )
         for c in cats
     }
-    cache.set("kb:category_tree", tree, 300)
-    return tree
+
+
+# Kept in process memory with the content generation it was built at (healthqa.kb.generation):
+# after a write in any process, every process builds it again on its next request. Not in
+# Django's locmem cache, which unpickles the whole tree on every read, several times a page.
+_category_tree = GenerationMemo(_category_tree_build)
+
+
+def category_tree() -> dict[int, CategoryNode]:
+    """All categories with their published-question counts (kept while the content's
+    generation is unchanged)."""
+    return _category_tree.get()
 
 
 def category_tree_clear() -> None:
-    """Forget the cached category tree (and, through a signal, every cached read built on
-    the content, such as search's topic index) after content changed."""
-    cache.delete("kb:category_tree")
+    """Forget, in this process, the category tree (and, through a signal, every other read
+    built on the content, such as search's topic index). Writes need not call it: they start
+    a new content generation (healthqa.kb.generation.content_changed), which every process
+    sees; tests do, as their writes roll back."""
+    _category_tree.forget()
     read_caches_cleared.send(sender=Question)
 
 

@@ -10,5 +10,7 @@ from django.dispatch import Signal
 # whose derived data (related lists) is refreshed once when it ends (see questions_bulk).
 questions_changed = Signal()
 
-# The content's cached reads were dropped (after an import, or between tests): drop yours.
+# This process dropped the content's cached reads (between tests): drop yours. Writes do not
+# send it: they start a new content generation (healthqa.kb.generation), which every process's
+# cached reads are checked against, so keep yours in a healthqa.kb.generation.GenerationMemo.
 read_caches_cleared = Signal()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from typing import Any
 
 import markdown
 import nh3
+from django.db.models import CharField, Func
 from django.utils.text import slugify
 
 # Tags an answer may use once rendered; everything else is stripped (nh3 = ammonia).
@@ -108,3 +110,17 @@ def question_slug(title: str, external_id: str, taken: bool) -> str:
         return base
     digest = hashlib.sha1(external_id.encode()).hexdigest()[:8]
     return f"{base[:100]}-{digest}"
+
+
+class CodePointOrder(Func):
+    """A text column for ORDER BY in code-point order: SQLite's BINARY collation, PostgreSQL's
+    "C". Lists sorted by title come out the same on every database, whatever collation it was
+    created with (en_US.UTF-8 would put "a" beside "A" and skip punctuation)."""
+
+    template = "%(expressions)s COLLATE BINARY"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template='%(expressions)s COLLATE "C"',
+                           **extra)
+

@@ -8,8 +8,9 @@ import numpy as np
 
 from healthqa.kb.models import Source
 from healthqa.search.ann import ANN_MIN_ROWS, ann_index
+from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import Encoder
-from healthqa.search.types import DenseCandidate, Hit, SearchFilters
+from healthqa.search.types import DenseCandidate, Hit, SearchFilters, VectorView
 from healthqa.search.vectors import VectorMatrix, vector_matrix
 
 
@@ -103,17 +104,20 @@ class DenseSearcher:
         """The query's vector (on every core the model is given)."""
         return self.encoder.encode([query])[0]
 
-    def view(self, filters: SearchFilters | None) -> DenseView:
-        """The stored vectors as they are now, restricted by the filters."""
+    def view(self, filters: SearchFilters | None) -> VectorView:
+        """The stored vectors as they are now, restricted by the filters: searched by the
+        database when its backend can (pgvector), else scanned in this process's memory."""
+        in_database = lexical_backend().dense_view(filters)
+        if in_database is not None:
+            return in_database
         m = vector_matrix(encoder=self.encoder)
         return DenseView(self, m, _mask(m, filters))
 
     def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None
                ) -> list[Hit]:
         vector = self.encode(query)
-        m, rows, sims = self.nearest(vector, k, filters)
-        return [Hit(question_id=int(m.ids[r]), score=float(s), dense=float(s))
-                for r, s in zip(rows, sims, strict=True)]
+        return [Hit(question_id=c.question_id, score=float(c.cosine), dense=float(c.cosine))
+                for c in self.view(filters).nearest(vector, k)]
 
 
 class DenseView:

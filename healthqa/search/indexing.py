@@ -129,6 +129,7 @@ def search_reindex(*, progress: bool = False) -> ReindexReport:
     RelatedQuestion.objects.all().delete()
     vector_matrix_forget()
     vectors = vectors_write(question_ids=ids, encoder=enc, progress=progress)
+    lexical.statistics_refresh()
     related = _related_recompute(encoder=enc, progress=progress)
     ann_refresh(encoder=enc, progress=progress)  # large sites: the saved HNSW graph, current
     return ReindexReport(questions=len(ids), vectors=vectors, related=related, model=enc.name)

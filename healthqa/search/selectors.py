@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 from django.utils.text import slugify
 
+from healthqa.kb.generation import GenerationMemo
 from healthqa.kb.models import Question
 from healthqa.kb.selectors import questions_published
 from healthqa.kb.text import title_key
@@ -108,8 +108,9 @@ def question_related_by_topic(*, question: Question, limit: int = RELATED_LIMIT
 
 # The A-Z topic index: every focus with its question count, and the rarer words of focus
 # names for finding related topics. It is kept in process memory rather than in the Django
-# cache because the locmem cache unpickles on every read, which would cost more than a query.
-TOPIC_INDEX_SECONDS = 300.0
+# cache because the locmem cache unpickles on every read, which would cost more than a query;
+# with the content generation it was built at, so a write in any process renews it everywhere
+# (healthqa.kb.generation).
 
 
 def topic_slug(focus: str) -> str:
@@ -153,15 +154,13 @@ class TopicIndex:
         return best[:limit]
 
 
-_topic_memo: tuple[float, TopicIndex] | None = None
-
-
 def topic_index() -> TopicIndex:
-    """Every focus of a published question grouped by slug, with counts (memoised)."""
-    global _topic_memo
-    memo = _topic_memo
-    if memo is not None and time.monotonic() - memo[0] < TOPIC_INDEX_SECONDS:
-        return memo[1]
+    """Every focus of a published question grouped by slug, with counts (kept while the
+    content's generation is unchanged)."""
+    return _topic_index.get()
+
+
+def _topic_index_build() -> TopicIndex:
     counts = list(
         Question.objects.filter(status=PUBLISHED)
         .exclude(focus="")
@@ -188,20 +187,20 @@ def topic_index() -> TopicIndex:
             postings.setdefault(word, []).append(name)
     # Words in very many focus names ("disease", "syndrome") relate nothing.
     cap = max(50, len(counts) // 50)
-    index = TopicIndex(
+    return TopicIndex(
         topics=tuple(topics),
         by_slug={t.slug: t for t in topics},
         by_word={w: tuple(ns) for w, ns in postings.items() if len(ns) <= cap},
         focus_count=len(counts),
     )
-    _topic_memo = (time.monotonic(), index)
-    return index
+
+
+_topic_index = GenerationMemo(_topic_index_build)
 
 
 def topic_index_clear() -> None:
-    """Forget the memoised topic index after content changed."""
-    global _topic_memo
-    _topic_memo = None
+    """Forget the topic index in this process (tests; writes start a new generation)."""
+    _topic_index.forget()
 
 
 def topic_get(*, slug: str) -> Topic | None:

@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from healthqa.kb.models import Question
+from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import DEFAULT_BATCH_SIZE, Encoder
-from healthqa.search.models import IndexMeta, QuestionVector, VectorChange
+from healthqa.search.models import IndexMeta, VectorChange
 from healthqa.search.text import stem_words
 
 FORMAT_VERSION = "1"
@@ -146,17 +147,10 @@ def _store(ids: list[int], hashes: list[str], vectors: np.ndarray, *, encoder: E
     With publish=False the generation is left alone (unless there is none yet) and the
     UNPUBLISHED key notes that it is owed: processes go on with the vectors they hold.
     """
-    table = QuestionVector._meta.db_table
     values = [(pk, vec.astype(np.float32).tobytes(), h)
               for pk, h, vec in zip(ids, hashes, vectors, strict=True)]
     with transaction.atomic():
-        # Plain SQL: building 47k model instances took longer than writing the rows. The
-        # upsert is standard (SQLite 3.24+, PostgreSQL 9.5+).
-        with connection.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {table} (question_id, vector, content_hash) VALUES (%s, %s, %s) "
-                "ON CONFLICT (question_id) DO UPDATE SET vector = excluded.vector, "
-                "content_hash = excluded.content_hash", values)
+        lexical_backend().vectors_store(values, vectors)
         if not IndexMeta.objects.filter(key="generation").exists() or (
                 publish and (len(ids) > CHANGES_MAX or _in_bulk())):
             _bump_generation(encoder)
@@ -323,6 +317,7 @@ def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE
         raise
     _local.background = None
     _background_store(background.finish(progress=progress), encoder=encoder)
+    lexical_backend().statistics_refresh()
     missing = vectors_missing()
     if missing:
         vectors_write(question_ids=missing, encoder=encoder, batch_size=batch_size,
@@ -402,7 +397,7 @@ class _FocusWords:
     def __getitem__(self, row: int) -> tuple[frozenset[str], ...]:
         words = self._done.get(row)
         if words is None:
-            words = self._done[row] = _focus_words(self._focus[row], self._synonyms[row])
+            words = self._done[row] = focus_words(self._focus[row], self._synonyms[row])
         return words
 
 
@@ -530,7 +525,7 @@ def _load(dim: int) -> VectorMatrix:
     )
 
 
-def _focus_words(focus: str, synonyms_json: str | None) -> tuple[frozenset[str], ...]:
+def focus_words(focus: str, synonyms_json: str | None) -> tuple[frozenset[str], ...]:
     names = [focus]
     if synonyms_json:
         names.extend(json.loads(synonyms_json)[:5])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO_ROOT, healthqa_command, healthqa_serve, in_ci
+from tests.helpers import REPO_ROOT, healthqa_command, healthqa_serve, in_ci, site_env
 
 CHROMIUM = "/usr/bin/chromium"
 # As root Chromium needs --no-sandbox; the network flags stop it calling home (no network here).
@@ -43,8 +42,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("site")
     # The site's own encoder, not the tests' hashing stand-in: /ask is judged as readers get
     # it. The ONNX graph is exported once per test run into $HEALTHQA_MODEL_DIR.
-    env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-           "HEALTHQA_ENCODER": "minilm-onnx"}
+    env = site_env(data_dir, HF_HUB_OFFLINE="1", HEALTHQA_ENCODER="minilm-onnx")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run([*healthqa_command(), "demo"], env=env, check=True, cwd=REPO_ROOT,
                    capture_output=True)
@@ -124,8 +122,7 @@ def community_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Communi
     """A real healthqa server over the demo content with an editor, an expert and a member
     made by `healthqa user add` (password from standard input) before it starts."""
     data_dir = tmp_path_factory.mktemp("community-site")
-    env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-           "HEALTHQA_ENCODER": "minilm-onnx"}
+    env = site_env(data_dir, HF_HUB_OFFLINE="1", HEALTHQA_ENCODER="minilm-onnx")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run([*healthqa_command(), "demo"], env=env, check=True, cwd=REPO_ROOT,
                    capture_output=True)

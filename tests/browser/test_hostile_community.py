@@ -10,7 +10,6 @@ questions left waiting do not reach the journey's queue (tests/browser/test_jour
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -20,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ACCOUNTS, PASSWORD, CommunitySite, sign_in
-from tests.browser.test_hostile_content import FIRE_JS, LINKS_JS, SCRIPTS_JS
-from tests.helpers import REPO_ROOT, healthqa_command, healthqa_serve
+from tests.browser.test_hostile_content import FIRE_JS, LINKS_JS, OWN_SCRIPT, SCRIPTS_JS
+from tests.helpers import REPO_ROOT, healthqa_command, healthqa_serve, site_env
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +45,7 @@ ANSWER = (
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommunitySite]:
     """A real server over the demo content with an editor, an expert and a member."""
     data_dir = tmp_path_factory.mktemp("hostile-community-site")
-    env = {**os.environ, "HEALTHQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env = site_env(data_dir, HF_HUB_OFFLINE="1")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run([*healthqa_command(), "demo"], env=env, check=True, cwd=REPO_ROOT,
                    capture_output=True)
@@ -90,7 +89,7 @@ def inert(person: Person, site: CommunitySite) -> None:
     page.wait_for_timeout(200)  # a dialog a timer would open
     assert person.problems == [], page.url
     scripts = page.evaluate(SCRIPTS_JS)
-    assert set(scripts) <= {"/static/web/suggest.js", "application/ld+json"}, scripts
+    assert all(OWN_SCRIPT.fullmatch(s) for s in scripts), scripts
     for tag, value, protocol in page.evaluate(LINKS_JS):
         assert protocol in ("http:", "https:"), (page.url, tag, value)
         same_site = value.startswith(("/", "#", "?")) and not value.startswith("//")

@@ -16,8 +16,9 @@ from tests.kb.conftest import fresh_read_caches, kb, many_questions  # noqa: F40
 
 @pytest.fixture(autouse=True)
 def quick_accounts_and_fresh_limits(settings: Any) -> Iterator[None]:
-    """Argon2 is slow on purpose (tests/cli checks it is used); the rate-limit counters live
-    in the cache, and no test may inherit another's."""
+    """Argon2 is slow on purpose (tests/cli checks it is used). The rate-limit counters live
+    in the cache all processes share, a database table that each test's transaction rolls
+    back; the per-process cache is emptied too, so no test inherits another's."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield

@@ -496,8 +496,9 @@ def test_question_list_costs_the_same_few_queries_whatever_the_page_size(
     large = count_queries(client, f"{API}/questions?{filters}&page_size=30")
     assert small == large
     selectors.category_tree_clear()
-    # category + source lookups, the category tree (2), count, page
-    with django_assert_max_num_queries(6):
+    # category + source lookups, the content generation and the category tree (2) built at
+    # it, count, page
+    with django_assert_max_num_queries(7):
         client.get(f"{API}/questions?{filters}&page_size=30")
 
 
@@ -510,6 +511,6 @@ def test_question_detail_costs_the_same_few_queries_whatever_the_answers(
     assert count_queries(client, f"{API}/questions/{one}") == count_queries(
         client, f"{API}/questions/{many}")
     selectors.category_tree_clear()
-    # question, answers, tags, the category tree (2)
-    with django_assert_max_num_queries(5):
+    # question, answers, tags, the content generation and the category tree (2) built at it
+    with django_assert_max_num_queries(6):
         client.get(f"{API}/questions/{many}")

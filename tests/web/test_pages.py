@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.templatetags.static import static
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -420,7 +421,7 @@ def test_hostile_text_is_shown_as_text_never_as_markup(client: Any, db: None) ->
     # Only the JSON-LD script element and the site's own suggestions script exist, and the
     # JSON-LD still parses with the text inside.
     assert [a.get("type") or a.get("src") for t, a in page.tags if t == "script"] == [
-        "application/ld+json", "/static/web/suggest.js"]
+        "application/ld+json", static("web/suggest.js")]
     [data] = page.json_ld
     assert data["@graph"][0]["mainEntity"]["name"] == question.title
 
@@ -455,8 +456,10 @@ def test_the_500_page_is_styled_and_needs_no_database(django_assert_num_queries:
 # --- cost ----------------------------------------------------------------------------------
 
 # With every cache cold and no precomputed related questions yet (one query finds none,
-# then the topic fallback); with them the page costs fewer.
-ARTICLE_MAX_QUERIES = 9
+# then the topic fallback); with them the page costs fewer. One of them reads the content
+# generation, which the category tree and topic index are checked against (once a request),
+# so that they are never older than the last write by any worker process.
+ARTICLE_MAX_QUERIES = 10
 
 
 def article_queries(client: Any, question: Question) -> int:
@@ -579,6 +582,13 @@ def test_related_questions_are_found_through_the_focus_index(db: None) -> None:
         search_selectors.question_related(question=lead)
     by_topic = next(q["sql"] for q in ctx.captured_queries if "focus_rank" in q["sql"])
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two rows: any plan would do, so the question is whether the index can serve it.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {by_topic}")
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert re.search(r"Index\w* Scan using kb_question_focus\w*", plan), plan
+            return
         cursor.execute(f"EXPLAIN QUERY PLAN {by_topic}")
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert re.search(r"USING INDEX kb_question_focus\w*", plan), plan

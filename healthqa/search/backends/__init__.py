@@ -1,8 +1,9 @@
-"""The lexical search backends: one protocol, one module per database, chosen once here.
+"""The search backends: one protocol, one module per database, chosen once here.
 
-A backend owns all of its database's full-text SQL: the schema, ranking (BM25), snippets,
-suggestions and keeping its index in step. Adding a database is its module and one line in
-BACKENDS; nothing else in healthqa asks which database it runs on.
+A backend owns all of its database's search SQL: the full-text schema, ranking, snippets,
+suggestions and keeping its index in step, and how vectors are stored and searched. Adding a
+database is its module and one line in BACKENDS; nothing else in healthqa asks which database
+it runs on.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from healthqa.search.types import Hit, SearchFilters
+from healthqa.search.types import Hit, SearchFilters, VectorView
 
 
 class LexicalBackend(Protocol):
@@ -68,10 +70,26 @@ class LexicalBackend(Protocol):
         """A folder for files kept beside the database (the HNSW graph), or None."""
         ...
 
+    def vectors_store(self, values: Sequence[tuple[int, bytes, str]], vectors: np.ndarray
+                      ) -> None:
+        """Write (question id, float32 bytes, content hash) rows (`vectors`: the same as an
+        array), replacing older ones, with whatever the database searches them by."""
+        ...
+
+    def statistics_refresh(self) -> None:
+        """After a bulk write: let the query planner see the tables' new sizes."""
+        ...
+
+    def dense_view(self, filters: SearchFilters | None) -> VectorView | None:
+        """Dense search run by the database, or None: each process scans the vectors it
+        holds in memory (healthqa.search.dense)."""
+        ...
+
 
 # The registration: the database Django reports for a connection -> its backend's class.
 BACKENDS = {
     "sqlite": "healthqa.search.backends.sqlite.SqliteBackend",
+    "postgresql": "healthqa.search.backends.postgresql.PostgresqlBackend",
 }
 
 

@@ -3,25 +3,31 @@ FTS5 SQL lives here (schema, search, snippets, suggestions, index upkeep)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 from django.db import connection as default_connection
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from healthqa.kb.models import Answer, Question, Source
+from healthqa.kb.models import Answer, Question
 from healthqa.kb.text import plain_text
+from healthqa.search.backends.common import (
+    doc_frequency,
+    filter_sql,
+    frequencies_forget,
+    words_within_budget,
+)
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
 from healthqa.search.types import Hit, SearchFilters
 
 # Placeholders are %s, Django's style: its cursor turns them into SQLite's "?", and its debug
 # cursor (DEBUG, tests that count queries) can only print statements written that way.
 TABLE = "search_fts"
+VECTORS = "search_questionvector"
 _Q = Question._meta.db_table
-_SOURCE = Source._meta.db_table
 # Column weights for bm25(), in table order (title, focus, question, answers). The title and
 # focus say what a question is about; answers are long and mention many things in passing.
 # Nine other settings tried on the dev set did no better (docs/evaluation.md).
@@ -38,78 +44,30 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[int | str]]:
-    sql = "q.status = 'published'"
-    params: list[int | str] = []
-    if filters is None:
-        return sql, params
-    if filters.category_ids is not None:
-        marks = ",".join("%s" for _ in filters.category_ids) or "NULL"
-        sql += f" AND q.category_id IN ({marks})"
-        params.extend(filters.category_ids)
-    if filters.has_answer is not None:
-        sql += " AND q.has_answer = %s"
-        params.append(1 if filters.has_answer else 0)
-    if filters.source_key:
-        sql += f" AND q.source_id = (SELECT id FROM {_SOURCE} WHERE key = %s)"
-        params.append(filters.source_key)
-    return sql, params
-
-
-# BM25 with ORDER BY scores every row that matches any word of an OR query: the work grows
-# with the words' document frequencies (about 3 us a matching row here; "symptoms" alone is
-# in 200k rows of the 1M benchmark corpus: 0.8 s). So a query keeps its rarest words while
-# their frequencies add up to at most a budget of rows (healthqa.search.engine sets it); the
-# words dropped are the most common ones, whose idf is low anyway. A query whose rarest word
-# alone exceeds the budget keeps that word up to 5x the budget, and gets no lexical hits above.
-_FREQUENCY_TTL = 600.0  # seconds a word's document frequency is trusted
-_frequencies: dict[tuple[str, str], tuple[float, int]] = {}
-
-
 def _doc_frequency(connection: BaseDatabaseWrapper, word: str, *, cap: int) -> int:
     """How many rows contain the word (counted up to cap + 1), cached for a while."""
-    key = (connection.alias, word)
-    now = time.monotonic()
-    cached = _frequencies.get(key)
-    if cached is not None and now - cached[0] < _FREQUENCY_TTL:
-        return cached[1]
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s "
-                    "LIMIT %s)", [f'"{word}"', cap + 1])
-        count = int(cur.fetchone()[0])
-    if len(_frequencies) > 100_000:
-        _frequencies.clear()
-    _frequencies[key] = (now, count)
-    return count
+    def count() -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s "
+                        "LIMIT %s)", [f'"{word}"', cap + 1])
+            return int(cur.fetchone()[0])
+
+    return doc_frequency((connection.alias, word), count)
 
 
 def lexical_frequencies_forget() -> None:
     """Forget the cached document frequencies (tests)."""
-    _frequencies.clear()
+    frequencies_forget()
 
 
 def fts_query_bounded(text: str, *, budget: int,
                       connection: BaseDatabaseWrapper | None = None) -> str:
     """fts_query() restricted to the query's rarest words, within the budget of rows scored."""
-    words = query_words(text)
-    if not words or budget <= 0:
-        return " OR ".join(f'"{w}"' for w in words)
-    hard_cap = 5 * budget
     connection = connection or default_connection
-    frequency = {w: _doc_frequency(connection, w, cap=hard_cap) for w in words}
-    kept: set[str] = set()
-    total = 0
-    for word in sorted(words, key=lambda w: frequency[w]):
-        if frequency[word] == 0:
-            kept.add(word)  # free; and it may have been written since it was counted
-            continue
-        if kept and total + frequency[word] > budget:
-            break
-        if frequency[word] > hard_cap:
-            break
-        kept.add(word)
-        total += frequency[word]
-    return " OR ".join(f'"{w}"' for w in words if w in kept)
+    kept = words_within_budget(
+        query_words(text), budget=budget,
+        frequency=lambda word, cap: _doc_frequency(connection, word, cap=cap))
+    return " OR ".join(f'"{w}"' for w in kept)
 
 
 # Suggestions rank titles alone: BM25 with every column but the title weighted 0.
@@ -153,7 +111,7 @@ class SqliteBackend:
             hits = self._unfiltered(match, weights, k)
             if hits is not None:
                 return hits
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         sql = (
             f"SELECT f.rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} f "
             f"JOIN {_Q} q ON q.id = f.rowid "
@@ -273,6 +231,23 @@ class SqliteBackend:
 
     def schema_drop(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
         schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+    def vectors_store(self, values: Sequence[tuple[int, bytes, str]], vectors: np.ndarray
+                      ) -> None:
+        """Write (question id, float32 bytes, content hash) rows, replacing older ones."""
+        # Plain SQL: building 47k model instances took longer than writing the rows.
+        with self.connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {VECTORS} (question_id, vector, content_hash) VALUES (%s, %s, %s) "
+                "ON CONFLICT (question_id) DO UPDATE SET vector = excluded.vector, "
+                "content_hash = excluded.content_hash", values)
+
+    def statistics_refresh(self) -> None:
+        """Nothing: SQLite's planner chooses these queries' plans well without statistics."""
+
+    def dense_view(self, filters: SearchFilters | None) -> None:
+        """None: dense search scans the vectors each process holds (healthqa.search.dense)."""
+        return None
 
     def files_folder(self) -> Path | None:
         """Beside the database file (None for an in-memory database)."""

@@ -1,0 +1,315 @@
+"""The PostgreSQL backend: full-text search with a weighted tsvector, and dense search with
+pgvector. All of healthqa's PostgreSQL search SQL lives here.
+
+The lexical index is one table beside the questions: the four texts FTS5 indexes on SQLite
+(title, focus, question, answers) and a generated tsvector of them weighted A to D, so the
+column can never fall out of step with its texts, with a GIN index. Vectors stay in
+search_questionvector (the float32 bytes every process can read) and gain a pgvector column
+searched through an HNSW index (cosine), so no worker holds the vectors in its memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from healthqa.kb.models import Answer, Question
+from healthqa.kb.text import plain_text
+from healthqa.search.backends.common import (
+    QUESTIONS,
+    doc_frequency,
+    filter_sql,
+    words_within_budget,
+)
+from healthqa.search.minilm import DIM
+from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
+from healthqa.search.types import DenseCandidate, Hit, SearchFilters
+
+TABLE = "search_fts"
+VECTORS = "search_questionvector"
+CONFIG = "english"  # the text search configuration: Snowball's English stemmer, stop words
+_LT, _GT = "\ue002", "\ue003"  # stand-ins for "<" and ">" inside ts_headline
+# ts_rank's weights are given as {D, C, B, A}: answers, question, focus, title. The same
+# proportions as bm25()'s on SQLite (title 6, focus 8, question 2, answers 1), scaled to 1.
+RANK_WEIGHTS = "{0.125, 0.25, 1.0, 0.75}"
+# Normalisation 1: the rank divided by 1 + log(document length), so long answers do not win
+# by length alone (BM25 normalises for length too).
+RANK_NORMALIZATION = 0
+
+SCHEMA = [
+    "CREATE EXTENSION IF NOT EXISTS vector",
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        question_id bigint PRIMARY KEY,
+        title text NOT NULL,
+        focus text NOT NULL,
+        body text NOT NULL,
+        answers text NOT NULL,
+        document tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('{CONFIG}', title), 'A')
+            || setweight(to_tsvector('{CONFIG}', focus), 'B')
+            || setweight(to_tsvector('{CONFIG}', body), 'C')
+            || setweight(to_tsvector('{CONFIG}', answers), 'D')
+        ) STORED)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)",
+    # Dimensionless, so one column serves any encoder; the HNSW index is per dimension.
+    f"ALTER TABLE {VECTORS} ADD COLUMN IF NOT EXISTS embedding vector",
+    # HNSW (cosine) for the sentence model's vectors. Vectors of another dimension (another
+    # encoder) are found by an exact scan instead; the queries cast as this index does.
+    f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw_{DIM} ON {VECTORS} "
+    f"USING hnsw ((embedding::vector({DIM})) vector_cosine_ops) "
+    f"WHERE vector_dims(embedding) = {DIM}",
+]
+
+
+def _word_query(count: int) -> str:
+    """A tsquery matching any of `count` words, each parsed by websearch_to_tsquery (so
+    nothing a reader types is syntax); stop words give empty queries, which match nothing."""
+    return "(" + " || ".join([f"websearch_to_tsquery('{CONFIG}', %s)"] * count) + ")"
+
+
+def _lexeme(word: str) -> str:
+    """A word quoted as a tsquery lexeme (query_words gives letters and digits only)."""
+    return "'" + word.replace("'", "''").replace("\\", "") + "'"
+
+
+def suggest_tsquery(words: Sequence[str], partial: str, *, every_word: bool = True) -> str:
+    """to_tsquery() text: the words, and a word starting with `partial`, in titles
+    (weight A) only; "" when there is nothing to look for."""
+    terms = [f"{_lexeme(w)}:A" for w in words] + ([f"{_lexeme(partial)}:*A"] if partial else [])
+    return (" & " if every_word else " | ").join(terms)
+
+
+def vector_text(vector: np.ndarray) -> str:
+    """pgvector's text form of a float32 vector (7 significant digits: float32's)."""
+    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+
+
+class PostgresqlBackend:
+    """ts_rank over the weighted tsvector; scores are positive, higher is better."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    @property
+    def connection(self) -> BaseDatabaseWrapper:
+        """The calling thread's connection."""
+        return connections[self.alias]
+
+    # --- lexical ---------------------------------------------------------------------------
+
+    def _frequency(self, word: str, cap: int) -> int:
+        def count() -> int:
+            with self.connection.cursor() as cur:
+                cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} WHERE document @@ "
+                            f"websearch_to_tsquery('{CONFIG}', %s) LIMIT %s) t", [word, cap + 1])
+                return int(cur.fetchone()[0])
+
+        return doc_frequency((self.alias, word), count)
+
+    def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
+               ) -> list[Hit]:
+        words = words_within_budget(query_words(query), budget=budget,
+                                    frequency=self._frequency)
+        if not words:
+            return []
+        where, params = filter_sql(filters)
+        tsquery = _word_query(len(words))
+        sql = (
+            f"SELECT f.question_id, ts_rank('{RANK_WEIGHTS}', f.document, {tsquery}, "
+            f"{RANK_NORMALIZATION}) AS score FROM {TABLE} f "
+            f"JOIN {QUESTIONS} q ON q.id = f.question_id "
+            f"WHERE f.document @@ {tsquery} AND {where} ORDER BY score DESC, f.question_id "
+            "LIMIT %s"
+        )
+        with self.connection.cursor() as cur:
+            cur.execute(sql, [*words, *words, *params, k])
+            rows = cur.fetchall()
+        # ts_rank is in (0, 1]; scaled so its scores read like BM25's (fusion divides by the
+        # best score anyway).
+        return [Hit(question_id=int(r[0]), score=float(r[1]) * 100, lexical=float(r[1]) * 100)
+                for r in rows]
+
+    def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
+                 ) -> dict[int, str]:
+        """Text around the query's words in each question's answers (marked, not escaped)."""
+        words = query_words(query)
+        if not words or not question_ids:
+            return {}
+        options = (f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={tokens}, "
+                   f"MinWords={max(1, tokens // 2)}, MaxFragments=1, FragmentDelimiter=…")
+        tsquery = _word_query(len(words))
+        # ts_headline's parser reads "<...>" as markup and leaves it out; an answer's text
+        # that looks like a tag is text, so "<" and ">" pass through as private-use stand-ins.
+        answers = f"translate(f.answers, '<>', '{_LT}{_GT}')"
+        sql = (
+            f"SELECT f.question_id, ts_headline('{CONFIG}', {answers}, {tsquery}, %s) "
+            f"FROM {TABLE} f WHERE f.question_id = ANY(%s) AND f.document @@ {tsquery} "
+            "AND f.answers <> ''"
+        )
+        with self.connection.cursor() as cur:
+            cur.execute(sql, [*words, options, list(question_ids), *words])
+            return {int(r[0]): str(r[1]).replace(_LT, "<").replace(_GT, ">")
+                    for r in cur.fetchall()}
+
+    def suggest(self, words: Sequence[str], partial: str, *, every_word: bool, limit: int
+                ) -> list[tuple[str, str]]:
+        """(slug, title) of titles with the words and the prefix, best first."""
+        tsquery = suggest_tsquery(words, partial, every_word=every_word)
+        if not tsquery:
+            return []
+        sql = (
+            f"SELECT q.slug, q.title FROM {TABLE} f JOIN {QUESTIONS} q ON q.id = f.question_id "
+            f"WHERE f.document @@ to_tsquery('{CONFIG}', %s) AND q.status = 'published' "
+            f"ORDER BY ts_rank('{{0, 0, 0, 1}}', f.document, to_tsquery('{CONFIG}', %s)) DESC, "
+            "length(q.title), q.id LIMIT %s"
+        )
+        with self.connection.cursor() as cur:
+            cur.execute(sql, [tsquery, tsquery, limit])
+            return [(str(slug), str(title)) for slug, title in cur.fetchall()]
+
+    def index(self, *, question_ids: Iterable[int]) -> int:
+        """Write (or rewrite) these questions' rows from the database."""
+        ids = list(question_ids)
+        written = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            answers: dict[int, list[str]] = {}
+            for qid, body, fmt in Answer.objects.using(self.alias).filter(
+                question_id__in=chunk
+            ).order_by("question_id", "position").values_list(
+                "question_id", "body", "body_format"
+            ):
+                answers.setdefault(qid, []).append(plain_text(body, fmt))
+            rows = [
+                (q.pk, _clean(q.title), _clean(" ".join([q.focus, *q.focus_synonyms])),
+                 _clean(q.body), _clean(" ".join(answers.get(q.pk, []))))
+                for q in Question.objects.using(self.alias).filter(
+                    pk__in=chunk).only("title", "focus", "focus_synonyms", "body")
+            ]
+            with self.connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {TABLE} WHERE question_id = ANY(%s)", [chunk])
+                cur.executemany(
+                    f"INSERT INTO {TABLE} (question_id, title, focus, body, answers) "
+                    "VALUES (%s, %s, %s, %s, %s)", rows)
+            written += len(rows)
+        return written
+
+    def remove(self, *, question_ids: Iterable[int]) -> None:
+        with self.connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {TABLE} WHERE question_id = ANY(%s)", [list(question_ids)])
+
+    def clear(self) -> None:
+        with self.connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {TABLE}")
+
+    def indexed_count(self) -> int:
+        with self.connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {TABLE}")
+            return int(cur.fetchone()[0])
+
+    def schema_create(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        for statement in SCHEMA:
+            schema_editor.execute(statement)
+
+    def schema_drop(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        schema_editor.execute(f"ALTER TABLE {VECTORS} DROP COLUMN IF EXISTS embedding")
+
+    def files_folder(self) -> Path | None:
+        """None: every index lives in the database."""
+        return None
+
+    # --- vectors ---------------------------------------------------------------------------
+
+    def vectors_store(self, values: Sequence[tuple[int, bytes, str]], vectors: np.ndarray
+                      ) -> None:
+        """Write (question id, float32 bytes, content hash) rows and their pgvector column."""
+        rows = [(pk, blob, digest, vector_text(vec))
+                for (pk, blob, digest), vec in zip(values, vectors, strict=True)]
+        with self.connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {VECTORS} (question_id, vector, content_hash, embedding) "
+                "VALUES (%s, %s, %s, %s::vector) ON CONFLICT (question_id) DO UPDATE SET "
+                "vector = excluded.vector, content_hash = excluded.content_hash, "
+                "embedding = excluded.embedding", rows)
+
+    def statistics_refresh(self) -> None:
+        """ANALYZE the tables a bulk import fills. Until autovacuum gets to them (and never
+        inside the import's own transaction) the planner takes them for empty: the check
+        for questions without a current vector then ran as a nested loop, 47k x 47k rows."""
+        with self.connection.cursor() as cur:
+            cur.execute(f"ANALYZE {QUESTIONS}, {Answer._meta.db_table}, {TABLE}, {VECTORS}")
+
+    def dense_view(self, filters: SearchFilters | None) -> PgVectorView:
+        """Dense search in the database (what VectorSearcher.view gives on PostgreSQL)."""
+        return PgVectorView(self, filters)
+
+
+class PgVectorView:
+    """The vectors as they are in the database now, restricted by filters."""
+
+    concurrent = False  # the query runs on this thread's connection (and its transaction)
+
+    def __init__(self, backend: PostgresqlBackend, filters: SearchFilters | None) -> None:
+        self._backend = backend
+        self._filters = filters
+
+    def _rows(self, vector: np.ndarray, extra: str, extra_params: list[Any], tail: str,
+              tail_params: list[Any]) -> list[DenseCandidate]:
+        dim = int(vector.shape[0])
+        where, params = filter_sql(self._filters)
+        distance = f"(v.embedding::vector({dim}) <=> %s::vector({dim}))"
+        sql = (
+            f"SELECT v.question_id, 1 - {distance}, q.question_type, q.focus, "
+            f"q.focus_synonyms FROM {VECTORS} v JOIN {QUESTIONS} q ON q.id = v.question_id "
+            f"WHERE vector_dims(v.embedding) = {dim} AND {where}{extra} {tail}"
+        )
+        text = vector_text(vector)
+        with self._backend.connection.cursor() as cur:
+            cur.execute(sql, [text, *params, *extra_params, *tail_params])
+            rows = cur.fetchall()
+        found = [DenseCandidate(question_id=int(r[0]), cosine=float(r[1]), question_type=r[2],
+                                focus_words=_focus_words(r[3], _json_text(r[4])))
+                 for r in rows]
+        found.sort(key=lambda c: (-c.cosine, c.question_id))
+        return found
+
+    def nearest(self, vector: np.ndarray, count: int) -> list[DenseCandidate]:
+        """The `count` nearest allowed questions by the HNSW index (cosines exact)."""
+        dim = int(vector.shape[0])
+        return self._rows(vector, "", [],
+                          f"ORDER BY v.embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s",
+                          [vector_text(vector), count])
+
+    def candidates(self, vector: np.ndarray, question_ids: Sequence[int]
+                   ) -> list[DenseCandidate]:
+        if not question_ids:
+            return []
+        return self._rows(vector, " AND v.question_id = ANY(%s)", [list(question_ids)], "", [])
+
+
+def _json_text(value: object) -> str | None:
+    """focus_synonyms as JSON text (Django's psycopg connection gives jsonb as text)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _focus_words(focus: str, synonyms_json: str | None) -> tuple[frozenset[str], ...]:
+    from healthqa.search.vectors import focus_words
+
+    return focus_words(focus, synonyms_json)
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL's text cannot hold NUL characters (SQLite's can)."""
+    return text.replace("\x00", "")

@@ -1,0 +1,137 @@
+"""The PostgreSQL backend's own SQL: the weighted tsvector kept in step, websearch queries,
+ts_headline snippets, title-prefix suggestions and pgvector's HNSW index (the twins of the
+FTS5-only tests in test_lexical.py; the behaviour both share is tested there, on both)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from healthqa.kb.records import AnswerRecord, QuestionRecord
+from healthqa.search.backends import lexical_backend
+from healthqa.search.backends.postgresql import (
+    TABLE,
+    VECTORS,
+    suggest_tsquery,
+    vector_text,
+)
+from healthqa.search.dense import DenseSearcher
+from healthqa.search.engine import encoder
+from healthqa.search.minilm import DIM
+from healthqa.search.text import MARK_CLOSE, MARK_OPEN
+from tests.pg import on_postgresql
+from tests.search.corpus import build
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's backend: the suite's "
+                       "PostgreSQL run (HEALTHQA_TEST_DATABASE=postgresql) tests it"),
+]
+
+
+def _record(ext: str, title: str, focus: str, body: str = "", answer: str = "",
+            synonyms: tuple[str, ...] = ()) -> QuestionRecord:
+    return QuestionRecord(external_id=ext, title=title, category_path=("C",), focus=focus,
+                          focus_synonyms=synonyms, body=body,
+                          answers=(AnswerRecord(body=answer, body_format="text"),)
+                          if answer else ())
+
+
+def test_the_document_column_follows_its_texts_with_title_weighted_highest() -> None:
+    questions = build([_record("x/1", "What is Gout?", "Gout", answer="Uric acid crystals.")])
+    pk = questions["x/1"].pk
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT document::text FROM {TABLE} WHERE question_id = %s", [pk])
+        document = cur.fetchone()[0]
+        assert "'gout':2A" in document and "'crystal':" in document
+        assert "D" in document.split("'crystal':")[1][:4]
+        # The column is generated: rewriting a text rewrites it.
+        cur.execute(f"UPDATE {TABLE} SET answers = 'purine diet' WHERE question_id = %s", [pk])
+        cur.execute(f"SELECT document::text FROM {TABLE} WHERE question_id = %s", [pk])
+        assert "'purin'" in cur.fetchone()[0]
+
+
+def test_a_word_in_the_title_outranks_the_same_word_in_an_answer() -> None:
+    questions = build([
+        _record("x/1", "What is Gout?", "Gout", answer="Gout is arthritis of one joint."),
+        _record("x/2", "What is Asthma?", "Asthma", answer="Asthma is not gout; airways narrow."),
+    ])
+    hits = lexical_backend().search("gout", k=5, filters=None, budget=0)
+    assert [h.question_id for h in hits] == [questions["x/1"].pk, questions["x/2"].pk]
+    assert hits[0].score > hits[1].score > 0
+
+
+def test_reader_syntax_is_never_an_error_and_stop_words_find_nothing() -> None:
+    build()
+    backend = lexical_backend()
+    for nasty in ('"gout', "gout -", "a & b | !c", "gout:*", "(((", "'; DROP TABLE x; --",
+                  "\\", "OR AND NOT", "x <-> y"):
+        backend.search(nasty, k=5, filters=None, budget=0)
+        backend.snippets(nasty, [1, 2], tokens=10)
+    assert backend.search("what is the", k=5, filters=None, budget=0) == []
+
+
+def test_snippets_mark_the_query_words_in_answers() -> None:
+    questions = build([_record("x/1", "What is Gout?", "Gout",
+                               answer="Gout comes from uric acid crystals in a joint.")])
+    pk = questions["x/1"].pk
+    snippet = lexical_backend().snippets("crystals of uric acid", [pk])[pk]
+    assert f"{MARK_OPEN}crystals{MARK_CLOSE}" in snippet
+    assert f"{MARK_OPEN}uric{MARK_CLOSE}" in snippet
+
+
+def test_suggestions_match_title_words_and_a_prefix_only_in_titles() -> None:
+    build([
+        _record("x/1", "What is Gout?", "Gout", answer="Gouty arthritis."),
+        _record("x/2", "What are the treatments for Gout?", "Gout"),
+        _record("x/3", "What is Asthma?", "Asthma", answer="Not gout."),
+    ])
+    backend = lexical_backend()
+    titles = [t for _, t in backend.suggest([], "gou", every_word=True, limit=5)]
+    assert titles == ["What is Gout?", "What are the treatments for Gout?"]  # shorter first
+    assert [t for _, t in backend.suggest(["treatments"], "go", every_word=True, limit=5)] \
+        == ["What are the treatments for Gout?"]
+    assert suggest_tsquery(["it's"], "x'y\\") == "'it''s':A & 'x''y':*A"
+
+
+def test_nul_characters_are_left_out_of_the_index() -> None:
+    questions = build([_record("x/1", "What is Gout?", "Gout", answer="Uric\x00 acid.")])
+    pk = questions["x/1"].pk
+    assert lexical_backend().search("uric", k=5, filters=None, budget=0)[0].question_id == pk
+
+
+def test_vectors_are_searched_in_the_database_through_the_hnsw_index() -> None:
+    questions = build()
+    searcher = DenseSearcher(encoder=encoder())
+    view = searcher.view(None)
+    assert type(view).__name__ == "PgVectorView"  # no copy of the vectors in this process
+    query = encoder().encode(["What are the treatments for Gout?"])[0]
+    nearest = view.nearest(query, 5)
+    assert nearest[0].question_id == questions["t/0/3"].pk
+    assert nearest[0].cosine == pytest.approx(1.0, abs=1e-5)
+    # The cosines are exact, and the same as the stored float32 vectors give.
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT vector FROM {VECTORS} WHERE question_id = %s",
+                    [nearest[1].question_id])
+        stored = np.frombuffer(bytes(cur.fetchone()[0]), dtype=np.float32)
+    assert nearest[1].cosine == pytest.approx(float(stored @ query), abs=1e-5)
+    assert [c.cosine for c in nearest] == sorted((c.cosine for c in nearest), reverse=True)
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute(f"EXPLAIN SELECT question_id FROM {VECTORS} WHERE vector_dims(embedding) = "
+                    f"{DIM} ORDER BY embedding::vector({DIM}) <=> %s::vector({DIM}) LIMIT 5",
+                    [vector_text(query)])
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert f"{VECTORS}_hnsw_{DIM}" in plan
+
+
+def test_dense_candidates_carry_type_and_focus_words_and_respect_filters() -> None:
+    questions = build()
+    query = encoder().encode(["gout treatments"])[0]
+    view = DenseSearcher(encoder=encoder()).view(None)
+    ids = [questions["t/0/3"].pk, questions["t/1/3"].pk]
+    found = {c.question_id: c for c in view.candidates(query, ids)}
+    assert set(found) == set(ids)
+    assert found[ids[0]].question_type == "treatment"
+    assert frozenset({"gout"}) in found[ids[0]].focus_words
