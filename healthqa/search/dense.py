@@ -11,7 +11,7 @@ from healthqa.search.ann import ANN_MIN_ROWS, ann_index
 from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import Encoder
 from healthqa.search.types import DenseCandidate, Hit, SearchFilters, VectorView
-from healthqa.search.vectors import VectorMatrix, vector_matrix
+from healthqa.search.vectors import VectorMatrix, index_check, vector_matrix
 
 
 def _mask(m: VectorMatrix, filters: SearchFilters | None) -> np.ndarray | None:
@@ -109,6 +109,9 @@ class DenseSearcher:
         database when its backend can (pgvector), else scanned in this process's memory."""
         in_database = lexical_backend().dense_view(filters)
         if in_database is not None:
+            # Vectors from another model would be searched as if comparable: refuse, naming
+            # the fix, as loading them into memory does (one small query).
+            index_check(encoder=self.encoder)
             return in_database
         m = vector_matrix(encoder=self.encoder)
         return DenseView(self, m, _mask(m, filters))

@@ -12,9 +12,10 @@ from django.db import connection, transaction
 
 from healthqa.kb.models import Question
 from healthqa.search.ann import ANN_MIN_ROWS, ann_index
+from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import Encoder
 from healthqa.search.models import RelatedQuestion
-from healthqa.search.vectors import VectorMatrix, vector_matrix
+from healthqa.search.vectors import VectorMatrix, vector_matrix, vector_matrix_of
 
 _T = TypeVar("_T")
 
@@ -264,7 +265,11 @@ def _candidates_ann(m: VectorMatrix, batch: np.ndarray) -> tuple[np.ndarray, np.
 def related_compute(*, encoder: Encoder, question_ids: Iterable[int] | None = None,
                     progress: bool = False, ann_min_rows: int = ANN_MIN_ROWS) -> int:
     """Recompute the related questions of these questions (all when None); returns how many."""
-    m = vector_matrix(encoder=encoder)
+    if question_ids is not None:
+        question_ids = sorted(set(question_ids))
+    m = (_neighbourhood(question_ids) if question_ids is not None
+         and len(question_ids) <= FEW_ROWS and lexical_backend().dense_view(None) is not None
+         else vector_matrix(encoder=encoder))
     if m.size == 0:
         return 0
     if question_ids is None:
@@ -303,6 +308,20 @@ def related_compute(*, encoder: Encoder, question_ids: Iterable[int] | None = No
         else:
             scored = ((batch, *exact(m, batch)) for batch in _blocks(rows))
     return _lists_write(scored, ids, titles, foci, progress=progress, total=rows.shape[0])
+
+
+def _neighbourhood(question_ids: Sequence[int]) -> VectorMatrix:
+    """Where the database searches the vectors (pgvector): these questions and each one's
+    2 x CANDIDATES nearest by its index, as a small matrix, so that a few lists are
+    recomputed without this process loading every vector. Scored exactly within it, as the
+    HNSW path does at scale (_candidates_ann)."""
+    own = vector_matrix_of(question_ids)
+    view = lexical_backend().dense_view(None)
+    assert view is not None
+    near = set(own.ids.tolist())
+    for vector in own.matrix:
+        near.update(c.question_id for c in view.nearest(vector, 2 * CANDIDATES))
+    return vector_matrix_of(sorted(near))
 
 
 def _titles_and_foci_of(m: VectorMatrix, rows: np.ndarray,

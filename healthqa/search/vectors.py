@@ -620,6 +620,30 @@ def _patched(m: VectorMatrix, state: str) -> VectorMatrix | None:
                         question_type=question_type, focus_words=words)
 
 
+def vector_matrix_of(question_ids: Sequence[int]) -> VectorMatrix:
+    """A matrix of just these published questions' vectors (ascending ids), read afresh: for
+    computing a few related lists where the database searches the vectors itself, so the
+    process never holds all of them."""
+    ids = sorted(set(int(q) for q in question_ids))
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            cur.execute(_CHANGED_SQL.format(marks=",".join(["%s"] * len(chunk))), chunk)
+            rows.extend(cur.fetchall())
+    rows.sort(key=lambda r: int(r[0]))
+    matrix = (np.stack([np.frombuffer(bytes(r[1]), dtype=np.float32) for r in rows])
+              if rows else np.zeros((0, 0), dtype=np.float32))
+    return VectorMatrix(
+        generation="", ids=np.array([int(r[0]) for r in rows], dtype=np.int64), matrix=matrix,
+        category=np.array([int(r[2]) for r in rows], dtype=np.int64),
+        source=np.array([int(r[3]) for r in rows], dtype=np.int64),
+        has_answer=np.array([bool(r[4]) for r in rows], dtype=bool),
+        question_type=[str(r[5]) for r in rows],
+        focus_words=_FocusWords([r[6] for r in rows],
+                                [r[7] if r[7] not in ("[]", "") else None for r in rows]))
+
+
 def vector_matrix_is_current(m: VectorMatrix) -> bool:
     """Whether `m` is this process's newest copy (not one a reload has replaced)."""
     return _cache.get(connection.alias) is m

@@ -33,8 +33,11 @@ pytestmark = pytest.mark.django_db
 
 
 def fts_rowids() -> set[int]:
+    """The questions the full-text index holds rows for (FTS5's rowid; a column on
+    PostgreSQL)."""
+    column = "question_id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cur:
-        cur.execute("SELECT rowid FROM search_fts")
+        cur.execute(f"SELECT {column} FROM search_fts")
         return {int(r[0]) for r in cur.fetchall()}
 
 

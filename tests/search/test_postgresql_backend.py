@@ -4,6 +4,8 @@ FTS5-only tests in test_lexical.py; the behaviour both share is tested there, on
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from django.db import connection
@@ -44,8 +46,8 @@ def test_the_document_column_follows_its_texts_with_title_weighted_highest() -> 
     with connection.cursor() as cur:
         cur.execute(f"SELECT document::text FROM {TABLE} WHERE question_id = %s", [pk])
         document = cur.fetchone()[0]
-        assert "'gout':2A" in document and "'crystal':" in document
-        assert "D" in document.split("'crystal':")[1][:4]
+        assert re.search(r"'gout':\d+A", document)  # in the title: weight A
+        assert re.search(r"'crystal':\d+( |$)", document)  # in an answer: D (not shown)
         # The column is generated: rewriting a text rewrites it.
         cur.execute(f"UPDATE {TABLE} SET answers = 'purine diet' WHERE question_id = %s", [pk])
         cur.execute(f"SELECT document::text FROM {TABLE} WHERE question_id = %s", [pk])
@@ -95,12 +97,6 @@ def test_suggestions_match_title_words_and_a_prefix_only_in_titles() -> None:
     assert suggest_tsquery(["it's"], "x'y\\") == "'it''s':A & 'x''y':*A"
 
 
-def test_nul_characters_are_left_out_of_the_index() -> None:
-    questions = build([_record("x/1", "What is Gout?", "Gout", answer="Uric\x00 acid.")])
-    pk = questions["x/1"].pk
-    assert lexical_backend().search("uric", k=5, filters=None, budget=0)[0].question_id == pk
-
-
 def test_vectors_are_searched_in_the_database_through_the_hnsw_index() -> None:
     questions = build()
     searcher = DenseSearcher(encoder=encoder())
@@ -135,3 +131,28 @@ def test_dense_candidates_carry_type_and_focus_words_and_respect_filters() -> No
     assert set(found) == set(ids)
     assert found[ids[0]].question_type == "treatment"
     assert frozenset({"gout"}) in found[ids[0]].focus_words
+
+
+def test_a_few_related_lists_are_recomputed_without_loading_every_vector() -> None:
+    from healthqa.search import vectors
+    from healthqa.search.models import RelatedQuestion
+    from healthqa.search.related import related_compute
+
+    questions = build()
+    related_compute(encoder=encoder())  # every list, from all the vectors
+    full = list(RelatedQuestion.objects.values_list("question_id", "related_id", "score"))
+    few = [questions["t/0/3"].pk, questions["t/5/1"].pk]
+    RelatedQuestion.objects.filter(question_id__in=few).delete()
+    vectors.vector_matrix_forget()
+    assert related_compute(encoder=encoder(), question_ids=few) == 2
+    assert connection.alias not in vectors._cache  # no copy of every vector was loaded
+    again = list(RelatedQuestion.objects.values_list("question_id", "related_id", "score"))
+    # The same lists' scores; neighbours whose scores tie to float32's last bits may swap
+    # (a matrix product of another shape rounds differently), and the diversity rules may
+    # then keep the other of two equally good questions.
+    assert len(again) == len(full)
+    for question in few:
+        assert sorted(s for q, _, s in again if q == question) == pytest.approx(
+            sorted(s for q, _, s in full if q == question), abs=1e-4)
+    assert {row for row in again if row[0] not in few} == {
+        row for row in full if row[0] not in few}

@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from healthqa.ask.triage import GUIDANCE
 from healthqa.kb.models import Question
 from healthqa.kb.records import AnswerRecord, AuthorRecord
-from healthqa.search.backends import lexical_backend
 from tests.kb.conftest import KB, import_records, record
 from tests.web.test_pages import fetch, text_of
 
@@ -242,10 +241,9 @@ def test_the_ask_page_costs_a_small_constant_number_of_queries(
     few = count_queries(client, "/ask/?q=fibroids")
     many = count_queries(client, "/ask/?q=many+question+topic")
     # SQLite: the vector index's generation, BM25 + published check, the questions, their
-    # answers with authors and sources. PostgreSQL: BM25 joined with the questions, dense
-    # search in the database (no in-memory vectors whose generation to check), the same two.
-    in_memory = lexical_backend().dense_view(None) is None
-    assert few == many == (5 if in_memory else 4)
+    # answers with authors and sources. PostgreSQL: the index's model check, BM25 joined
+    # with the questions, dense search in the database, the same two.
+    assert few == many == 5
 
 
 def test_what_a_reader_asks_is_kept_nowhere(client: Any, kb: KB,
