@@ -40,9 +40,13 @@ _LT, _GT = "\ue002", "\ue003"  # stand-ins for "<" and ">" inside ts_headline
 # ts_rank's weights are given as {D, C, B, A}: answers, question, focus, title. The same
 # proportions as bm25()'s on SQLite (title 6, focus 8, question 2, answers 1), scaled to 1.
 RANK_WEIGHTS = "{0.125, 0.25, 1.0, 0.75}"
-# Normalisation 1: the rank divided by 1 + log(document length), so long answers do not win
-# by length alone (BM25 normalises for length too).
+# No length normalisation: with 1 (divided by 1 + log of the length) short unanswered
+# questions outranked answered ones with the query's words in their titles.
 RANK_NORMALIZATION = 0
+# ts_rank reads each matching row's tsvector: about 4x FTS5's cost a row here, so a query
+# keeps its rarest words within a quarter of the rows SQLite's budget allows (the engine's
+# budgets are in FTS5 rows). Measured on the dev set: docs/evaluation.md "On PostgreSQL".
+ROW_COST = 4
 
 SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS vector",
@@ -116,12 +120,16 @@ class PostgresqlBackend:
 
     def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
                ) -> list[Hit]:
-        words = words_within_budget(query_words(query), budget=budget,
+        words = words_within_budget(query_words(query), budget=budget // ROW_COST,
                                     frequency=self._frequency)
         if not words:
             return []
-        where, params = filter_sql(filters)
         tsquery = _word_query(len(words))
+        if filters is None:
+            hits = self._unfiltered(words, tsquery, k)
+            if hits is not None:
+                return hits
+        where, params = filter_sql(filters)
         sql = (
             f"SELECT f.question_id, ts_rank('{RANK_WEIGHTS}', f.document, {tsquery}, "
             f"{RANK_NORMALIZATION}) AS score FROM {TABLE} f "
@@ -136,6 +144,28 @@ class PostgresqlBackend:
         # best score anyway).
         return [Hit(question_id=int(r[0]), score=float(r[1]) * 100, lexical=float(r[1]) * 100)
                 for r in rows]
+
+    def _unfiltered(self, words: list[str], tsquery: str, k: int) -> list[Hit] | None:
+        """Rank in the index table alone, then drop unpublished rows (None: too many were).
+        Joining every matching row with the questions first cost a scan of the published
+        questions' index per query (11 ms at MedQuAD's 47k); drafts are few."""
+        limit = k + k // 5 + 10
+        with self.connection.cursor() as cur:
+            # Ranked in the index table, then each of the few best looked up by primary key,
+            # in one statement.
+            cur.execute(
+                f"SELECT t.question_id, t.score, q.status = 'published' FROM ("
+                f"SELECT question_id, ts_rank('{RANK_WEIGHTS}', document, {tsquery}, "
+                f"{RANK_NORMALIZATION}) AS score FROM {TABLE} WHERE document @@ {tsquery} "
+                f"ORDER BY score DESC, question_id LIMIT %s) t "
+                f"LEFT JOIN {QUESTIONS} q ON q.id = t.question_id "
+                "ORDER BY t.score DESC, t.question_id", [*words, *words, limit])
+            rows = cur.fetchall()
+        hits = [Hit(question_id=int(r[0]), score=float(r[1]) * 100,
+                    lexical=float(r[1]) * 100) for r in rows if r[2]]
+        if len(hits) < k and len(rows) == limit:
+            return None  # many unpublished rows among the best: the join decides
+        return hits[:k]
 
     def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
                  ) -> dict[int, str]:
