@@ -46,8 +46,11 @@ class LexicalSearcher:
 def lexical_searcher(*, candidates: bool = False) -> LexicalSearcher:
     """BM25 on this database's backend; `candidates`: the lexical leg of the hybrid, which
     may leave out a query's most common words sooner (dense search covers them)."""
-    return LexicalSearcher(backend=lexical_backend(),
-                           budget=CANDIDATES_POSTINGS_BUDGET if candidates else POSTINGS_BUDGET)
+    backend = lexical_backend()
+    if candidates:  # where scoring a row costs more, dense search covers more of the words
+        return LexicalSearcher(backend=backend,
+                               budget=CANDIDATES_POSTINGS_BUDGET // backend.row_cost)
+    return LexicalSearcher(backend=backend, budget=POSTINGS_BUDGET)
 
 
 def searcher(kind: str = "hybrid") -> Searcher:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from healthqa.evaluation.devset import devset_load, devset_make, devset_write, medquad_corpus_read
 from healthqa.evaluation.report import devset_evaluate
@@ -30,6 +31,9 @@ NIH_SUBSETS = ("1_CancerGov_QA", "5_NIDDK_QA", "6_NINDS_QA", "7_SeniorHealth_QA"
 # Measured with `pytest tests/search/test_quality.py` (seed 13, 300 queries); a change to the
 # engine that moves a figure by more than the tolerance must update docs/evaluation.md too.
 PINNED_MRR = {"lexical": 0.543, "dense": 0.825, "fused": 0.931}
+# On PostgreSQL (ts_rank over a weighted tsvector, pgvector's HNSW index): lexical ranks
+# better on these subsets, fused within 0.02 of SQLite's, as the issue asks of it.
+PINNED_MRR_POSTGRESQL = {"lexical": 0.587, "dense": 0.825, "fused": 0.921}
 MRR_TOLERANCE = 0.03
 # The full RQE sets, so these are the very figures of docs/evaluation.md.
 PINNED_RQE_AUC, PINNED_RQE_ACCURACY = 0.929, 0.821
@@ -88,8 +92,11 @@ def test_fused_ranking_beats_lexical_and_dense_on_a_dev_set_of_nih_medquad(
     print("dev-set MRR@10 on the NIH subsets:", mrr)
     assert mrr["fused"] > mrr["dense"] + 0.03
     assert mrr["fused"] > mrr["lexical"] + 0.1
-    for name, pinned in PINNED_MRR.items():
+    pins = PINNED_MRR_POSTGRESQL if connection.vendor == "postgresql" else PINNED_MRR
+    for name, pinned in pins.items():
         assert mrr[name] == pytest.approx(pinned, abs=MRR_TOLERANCE), name
+    # Whatever the database, what /ask uses is as good as on SQLite within 0.02.
+    assert mrr["fused"] >= PINNED_MRR["fused"] - 0.02
 
 
 @pytest.mark.shared

@@ -25,6 +25,10 @@ from healthqa.search.types import Hit, SearchFilters, VectorView
 class LexicalBackend(Protocol):
     """Full-text search over questions (title, focus, question text and answers)."""
 
+    # What scoring a matching row costs against FTS5's (the engine's budgets are in FTS5
+    # rows); the hybrid's lexical leg divides its budget by it.
+    row_cost: int
+
     def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
                ) -> list[Hit]:
         """BM25 hits, best first; `budget`: rows scored at most (0: no bound)."""

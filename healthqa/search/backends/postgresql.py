@@ -43,10 +43,7 @@ RANK_WEIGHTS = "{0.125, 0.25, 1.0, 0.75}"
 # No length normalisation: with 1 (divided by 1 + log of the length) short unanswered
 # questions outranked answered ones with the query's words in their titles.
 RANK_NORMALIZATION = 0
-# ts_rank reads each matching row's tsvector: about 4x FTS5's cost a row here, so a query
-# keeps its rarest words within a quarter of the rows SQLite's budget allows (the engine's
-# budgets are in FTS5 rows). Measured on the dev set: docs/evaluation.md "On PostgreSQL".
-ROW_COST = 4
+
 
 SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS vector",
@@ -99,6 +96,11 @@ def vector_text(vector: np.ndarray) -> str:
 class PostgresqlBackend:
     """ts_rank over the weighted tsvector; scores are positive, higher is better."""
 
+    # ts_rank reads each matching row's tsvector: about 4x FTS5's cost a row here. The
+    # hybrid's lexical leg, where dense search covers the words left out, keeps its rarest
+    # words within a quarter of SQLite's rows (healthqa.search.engine); docs/evaluation.md.
+    row_cost = 4
+
     def __init__(self, alias: str) -> None:
         self.alias = alias
 
@@ -120,7 +122,7 @@ class PostgresqlBackend:
 
     def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
                ) -> list[Hit]:
-        words = words_within_budget(query_words(query), budget=budget // ROW_COST,
+        words = words_within_budget(query_words(query), budget=budget,
                                     frequency=self._frequency)
         if not words:
             return []

@@ -91,6 +91,8 @@ def suggest_match(words: Sequence[str], partial: str, *, every_word: bool = True
 class SqliteBackend:
     """BM25 over the FTS5 index; scores are positive, higher is better."""
 
+    row_cost = 1  # the unit of the engine's budgets of rows scored
+
     def __init__(self, alias: str) -> None:
         self.alias = alias
 
