@@ -67,26 +67,36 @@ def healthqa_command() -> list[str]:
 
 
 @contextlib.contextmanager
+def serve_process(data_dir: Path, env: dict[str, str], *args: str
+                  ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A real `healthqa serve` over `data_dir` (extra `args` for serve), once its port
+    answers: the process and its port. Terminated at the end."""
+    port = free_port()
+    log_path = data_dir / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*healthqa_command(), "serve", "--port", str(port), *args],
+                                env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.2)
+            yield proc, port
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
 def healthqa_serve(data_dir: Path, env: dict[str, str], *args: str) -> Iterator[str]:
     """A real `healthqa serve` over `data_dir` (extra `args` for serve): its base URL."""
-    port = free_port()
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen([*healthqa_command(), "serve", "--port", str(port), *args], env=env,
-                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data_dir / "serve.log").read_text()) from None
-                time.sleep(0.2)
+    with serve_process(data_dir, env, *args) as (_, port):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 

@@ -9,9 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import pytest
 from django.templatetags.static import static
 
 from healthqa.cli_serve import static_collect, static_stale
-from tests.helpers import REPO_ROOT, free_port, healthqa_command, healthqa_serve, site_env
+from tests.helpers import healthqa_serve, serve_process, site_env
 
 SERVERS = {"waitress": (), "gunicorn": ("--workers", "2")}
 IMMUTABLE = "max-age=315360000, public, immutable"
@@ -35,33 +32,6 @@ def get(port: int, path: str, headers: dict[str, str] | None = None,
     body = response.read().decode("utf-8", "replace")
     conn.close()
     return response, body
-
-
-@contextlib.contextmanager
-def serve_process(data_dir: Path, env: dict[str, str], *args: str
-                  ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """A real `healthqa serve` (as tests.helpers.healthqa_serve), with its process: the
-    process and its port, once the port answers."""
-    port = free_port()
-    log_path = data_dir / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([*healthqa_command(), "serve", "--port", str(port), *args],
-                                env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.2)
-            yield proc, port
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=30)
 
 
 def children(pid: int) -> list[int]:

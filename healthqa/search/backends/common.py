@@ -5,11 +5,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from healthqa.kb.models import Question, Source
+from healthqa.kb.models import Answer, Question, Source
+from healthqa.kb.text import plain_text
 from healthqa.search.types import SearchFilters
 
 QUESTIONS = Question._meta.db_table
 SOURCES = Source._meta.db_table
+
+
+def index_rows(alias: str, question_ids: Sequence[int]
+               ) -> list[tuple[int, str, str, str, str]]:
+    """What a full-text index holds of these questions: (id, title, focus and its synonyms,
+    question text, every answer as plain text)."""
+    answers: dict[int, list[str]] = {}
+    for qid, body, fmt in Answer.objects.using(alias).filter(
+        question_id__in=question_ids
+    ).order_by("question_id", "position").values_list("question_id", "body", "body_format"):
+        answers.setdefault(qid, []).append(plain_text(body, fmt))
+    return [
+        (q.pk, q.title, " ".join([q.focus, *q.focus_synonyms]), q.body,
+         " ".join(answers.get(q.pk, [])))
+        for q in Question.objects.using(alias).filter(pk__in=question_ids).only(
+            "title", "focus", "focus_synonyms", "body")
+    ]
 
 
 def filter_sql(filters: SearchFilters | None, *, alias: str = "q"

@@ -21,12 +21,12 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from healthqa.kb.models import Answer, Question
-from healthqa.kb.text import plain_text
+from healthqa.kb.models import Answer
 from healthqa.search.backends.common import (
     QUESTIONS,
     doc_frequency,
     filter_sql,
+    index_rows,
     words_within_budget,
 )
 from healthqa.search.minilm import DIM
@@ -213,19 +213,8 @@ class PostgresqlBackend:
         written = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            answers: dict[int, list[str]] = {}
-            for qid, body, fmt in Answer.objects.using(self.alias).filter(
-                question_id__in=chunk
-            ).order_by("question_id", "position").values_list(
-                "question_id", "body", "body_format"
-            ):
-                answers.setdefault(qid, []).append(plain_text(body, fmt))
-            rows = [
-                (q.pk, _clean(q.title), _clean(" ".join([q.focus, *q.focus_synonyms])),
-                 _clean(q.body), _clean(" ".join(answers.get(q.pk, []))))
-                for q in Question.objects.using(self.alias).filter(
-                    pk__in=chunk).only("title", "focus", "focus_synonyms", "body")
-            ]
+            rows = [tuple(_clean(text) if isinstance(text, str) else text for text in row)
+                    for row in index_rows(self.alias, chunk)]
             with self.connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {TABLE} WHERE question_id = ANY(%s)", [chunk])
                 cur.executemany(

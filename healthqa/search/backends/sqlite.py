@@ -12,12 +12,12 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from healthqa.kb.models import Answer, Question
-from healthqa.kb.text import plain_text
+from healthqa.kb.models import Question
 from healthqa.search.backends.common import (
     doc_frequency,
     filter_sql,
     frequencies_forget,
+    index_rows,
     words_within_budget,
 )
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
@@ -180,19 +180,7 @@ class SqliteBackend:
         written = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            answers: dict[int, list[str]] = {}
-            for qid, body, fmt in Answer.objects.using(self.connection.alias).filter(
-                question_id__in=chunk
-            ).order_by("question_id", "position").values_list(
-                "question_id", "body", "body_format"
-            ):
-                answers.setdefault(qid, []).append(plain_text(body, fmt))
-            rows = [
-                (q.pk, q.title, " ".join([q.focus, *q.focus_synonyms]), q.body,
-                 " ".join(answers.get(q.pk, [])))
-                for q in Question.objects.using(self.connection.alias).filter(
-                    pk__in=chunk).only("title", "focus", "focus_synonyms", "body")
-            ]
+            rows = index_rows(self.alias, chunk)
             with self.connection.cursor() as cur:
                 marks = ",".join("%s" for _ in chunk)
                 cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
