@@ -18,16 +18,24 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthqa.config.settings")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # a setting's value: one line naming it, no traceback
+        raise click.ClickException(str(exc)) from None
 
 
 def migrate(verbosity: int = 0) -> None:
     """Bring the database schema up to date, with the table of the cache that all worker
     processes share (the rate limits' counters; it is no model, so no migration makes it)."""
     from django.core.management import call_command
+    from django.db import OperationalError
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    try:
+        call_command("migrate", interactive=False, verbosity=verbosity)
+    except OperationalError as exc:  # the server down, a wrong name or password
+        raise click.ClickException(f"cannot use the database: {exc}".strip()) from None
     call_command("createcachetable", verbosity=verbosity)
 
 

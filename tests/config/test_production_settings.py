@@ -93,5 +93,18 @@ def test_a_bad_origin_stops_the_start_with_that_message(tmp_path: Path) -> None:
     result = _run(["-m", "healthqa.cli", "manage", "check"], tmp_path / "data",
                   HEALTHQA_CSRF_TRUSTED_ORIGINS="qa.example.org")
     assert result.returncode != 0
-    assert "ImproperlyConfigured: HEALTHQA_CSRF_TRUSTED_ORIGINS: 'qa.example.org'" in (
-        result.stderr)
+    assert "Error: HEALTHQA_CSRF_TRUSTED_ORIGINS: 'qa.example.org'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("mysql://ana:s3cret@db.example.org/qa", "runs on SQLite (sqlite:///path) or PostgreSQL"),
+    ("nonsense", "HEALTHQA_DATABASE_URL: Scheme '://' is unknown"),
+])
+def test_a_database_url_healthqa_cannot_use_stops_the_start_naming_it(
+        tmp_path: Path, url: str, says: str) -> None:
+    result = _run(["-m", "healthqa.cli", "init"], tmp_path / "data",
+                  HEALTHQA_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert "s3cret" not in result.stderr  # the password is never printed
