@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from healthqa.kb.models import Answer, Question, Source
 from healthqa.kb.text import plain_text
-from healthqa.search.types import SearchFilters
+from healthqa.search.types import Hit, SearchFilters
 
 QUESTIONS = Question._meta.db_table
 SOURCES = Source._meta.db_table
@@ -28,6 +28,19 @@ def index_rows(alias: str, question_ids: Sequence[int]
         for q in Question.objects.using(alias).filter(pk__in=question_ids).only(
             "title", "focus", "focus_synonyms", "body")
     ]
+
+
+def overfetch(k: int) -> int:
+    """Rows to rank without the questions' status for k published hits: drafts are few."""
+    return k + k // 5 + 10
+
+
+def best_published(hits: list[Hit], *, k: int, fetched: int) -> list[Hit] | None:
+    """The best k of `hits` (the published among `fetched` rows ranked, overfetch(k) asked),
+    or None when so many were unpublished that the query must join the questions instead."""
+    if len(hits) < k and fetched == overfetch(k):
+        return None
+    return hits[:k]
 
 
 def filter_sql(filters: SearchFilters | None, *, alias: str = "q"

@@ -24,9 +24,11 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from healthqa.kb.models import Answer
 from healthqa.search.backends.common import (
     QUESTIONS,
+    best_published,
     doc_frequency,
     filter_sql,
     index_rows,
+    overfetch,
     words_within_budget,
 )
 from healthqa.search.minilm import DIM
@@ -151,7 +153,7 @@ class PostgresqlBackend:
         """Rank in the index table alone, then drop unpublished rows (None: too many were).
         Joining every matching row with the questions first cost a scan of the published
         questions' index per query (11 ms at MedQuAD's 47k); drafts are few."""
-        limit = k + k // 5 + 10
+        limit = overfetch(k)
         with self.connection.cursor() as cur:
             # Ranked in the index table, then each of the few best looked up by primary key,
             # in one statement.
@@ -163,11 +165,9 @@ class PostgresqlBackend:
                 f"LEFT JOIN {QUESTIONS} q ON q.id = t.question_id "
                 "ORDER BY t.score DESC, t.question_id", [*words, *words, limit])
             rows = cur.fetchall()
-        hits = [Hit(question_id=int(r[0]), score=float(r[1]) * 100,
-                    lexical=float(r[1]) * 100) for r in rows if r[2]]
-        if len(hits) < k and len(rows) == limit:
-            return None  # many unpublished rows among the best: the join decides
-        return hits[:k]
+        return best_published([Hit(question_id=int(r[0]), score=float(r[1]) * 100,
+                                   lexical=float(r[1]) * 100) for r in rows if r[2]],
+                              k=k, fetched=len(rows))
 
     def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
                  ) -> dict[int, str]:
@@ -283,19 +283,25 @@ class PgVectorView:
         self._backend = backend
         self._filters = filters
 
-    def _rows(self, vector: np.ndarray, extra: str, extra_params: list[Any], tail: str,
-              tail_params: list[Any]) -> list[DenseCandidate]:
+    def _rows(self, vector: np.ndarray, *, ids: Sequence[int] | None = None,
+              limit: int | None = None) -> list[DenseCandidate]:
+        """These questions (ids), or the `limit` nearest by the HNSW index, cosines exact."""
         dim = int(vector.shape[0])
         where, params = filter_sql(self._filters)
-        distance = f"(v.embedding::vector({dim}) <=> %s::vector({dim}))"
-        sql = (
-            f"SELECT v.question_id, 1 - {distance}, q.question_type, q.focus, "
-            f"q.focus_synonyms FROM {VECTORS} v JOIN {QUESTIONS} q ON q.id = v.question_id "
-            f"WHERE vector_dims(v.embedding) = {dim} AND {where}{extra} {tail}"
-        )
+        cast = f"v.embedding::vector({dim}) <=> %s::vector({dim})"
         text = vector_text(vector)
+        sql = (f"SELECT v.question_id, 1 - ({cast}), q.question_type, q.focus, "
+               f"q.focus_synonyms FROM {VECTORS} v JOIN {QUESTIONS} q ON q.id = v.question_id "
+               f"WHERE vector_dims(v.embedding) = {dim} AND {where}")
+        args: list[Any] = [text, *params]
+        if ids is not None:
+            sql += " AND v.question_id = ANY(%s)"
+            args.append(list(ids))
+        if limit is not None:
+            sql += f" ORDER BY {cast} LIMIT %s"
+            args += [text, limit]
         with self._backend.connection.cursor() as cur:
-            cur.execute(sql, [text, *params, *extra_params, *tail_params])
+            cur.execute(sql, args)
             rows = cur.fetchall()
         found = [DenseCandidate(question_id=int(r[0]), cosine=float(r[1]), question_type=r[2],
                                 focus_words=_focus_words(r[3], _json_text(r[4])))
@@ -305,16 +311,13 @@ class PgVectorView:
 
     def nearest(self, vector: np.ndarray, count: int) -> list[DenseCandidate]:
         """The `count` nearest allowed questions by the HNSW index (cosines exact)."""
-        dim = int(vector.shape[0])
-        return self._rows(vector, "", [],
-                          f"ORDER BY v.embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s",
-                          [vector_text(vector), count])
+        return self._rows(vector, limit=count)
 
     def candidates(self, vector: np.ndarray, question_ids: Sequence[int]
                    ) -> list[DenseCandidate]:
         if not question_ids:
             return []
-        return self._rows(vector, " AND v.question_id = ANY(%s)", [list(question_ids)], "", [])
+        return self._rows(vector, ids=question_ids)
 
 
 def _json_text(value: object) -> str | None:

@@ -14,10 +14,12 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from healthqa.kb.models import Question
 from healthqa.search.backends.common import (
+    best_published,
     doc_frequency,
     filter_sql,
     frequencies_forget,
     index_rows,
+    overfetch,
     words_within_budget,
 )
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN, query_words
@@ -131,7 +133,7 @@ class SqliteBackend:
         "diabetes", 26k rows, 96 -> 50 ms); drafts are few, so a little over-fetching and one
         lookup of the ids found give the same hits.
         """
-        limit = k + k // 5 + 10
+        limit = overfetch(k)
         with self.connection.cursor() as cur:
             cur.execute(f"SELECT rowid, -bm25({TABLE}, {weights}) AS score FROM {TABLE} "
                         f"WHERE {TABLE} MATCH %s ORDER BY score DESC, rowid LIMIT %s",
@@ -143,11 +145,9 @@ class SqliteBackend:
             cur.execute(f"SELECT id FROM {_Q} WHERE id IN ({marks}) "
                         "AND status = 'published'", [r[0] for r in rows])
             published = {int(r[0]) for r in cur.fetchall()}
-        hits = [Hit(question_id=int(r[0]), score=float(r[1]), lexical=float(r[1]))
-                for r in rows if int(r[0]) in published]
-        if len(hits) < k and len(rows) == limit:
-            return None  # many unpublished rows among the best: the join decides
-        return hits[:k]
+        return best_published([Hit(question_id=int(r[0]), score=float(r[1]),
+                                   lexical=float(r[1])) for r in rows if int(r[0]) in published],
+                              k=k, fetched=len(rows))
 
     def snippets(self, query: str, question_ids: Sequence[int], *, tokens: int = 24
                  ) -> dict[int, str]:
