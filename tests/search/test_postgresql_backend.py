@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from healthqa.kb.records import AnswerRecord, QuestionRecord
 from healthqa.search.backends import lexical_backend
@@ -16,7 +17,6 @@ from healthqa.search.backends.postgresql import (
     TABLE,
     VECTORS,
     suggest_tsquery,
-    vector_text,
 )
 from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder
@@ -114,12 +114,34 @@ def test_vectors_are_searched_in_the_database_through_the_hnsw_index() -> None:
     assert nearest[1].cosine == pytest.approx(float(stored @ query), abs=1e-5)
     assert [c.cosine for c in nearest] == sorted((c.cosine for c in nearest), reverse=True)
     with connection.cursor() as cur:
+        # As at scale, where the planner takes the index (this table is small).
         cur.execute("SET LOCAL enable_seqscan = off")
-        cur.execute(f"EXPLAIN SELECT question_id FROM {VECTORS} WHERE vector_dims(embedding) = "
-                    f"{DIM} ORDER BY embedding::vector({DIM}) <=> %s::vector({DIM}) LIMIT 5",
-                    [vector_text(query)])
+        cur.execute("SET LOCAL enable_sort = off")
+    with CaptureQueriesContext(connection) as queries:
+        view.nearest(query, 5)
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
         plan = "\n".join(r[0] for r in cur.fetchall())
-    assert f"{VECTORS}_hnsw_{DIM}" in plan
+    assert f"Index Scan using {VECTORS}_hnsw_{DIM}" in plan, plan
+
+
+def test_rows_the_index_does_not_give_are_found_by_an_exact_scan() -> None:
+    # An HNSW scan can give fewer rows than asked although more are allowed: rows rolled back
+    # or rewritten wait in the graph for VACUUM, and with many copies of the same vectors
+    # some live rows lose every path to them (seen in this suite: 137 of 140). A small
+    # search list without iterative scans does the same, deterministically.
+    live = {q.pk for q in build().values()}
+    view = DenseSearcher(encoder=encoder()).view(None)
+    with connection.cursor() as cur:
+        for setting in ("enable_seqscan = off", "enable_sort = off", "hnsw.ef_search = 10",
+                        "hnsw.iterative_scan = off"):
+            cur.execute(f"SET LOCAL {setting}")
+    gout = encoder().encode(["What are the treatments for Gout?"])[0]
+    assert len(view.nearest(gout, 10)) == 10  # the index alone
+    for text in ("What are the treatments for Gout?", "eczema itch", "kidney stones diet"):
+        found = view.nearest(encoder().encode([text])[0], 2 * len(live))
+        assert {c.question_id for c in found} == live
+        assert [c.cosine for c in found] == sorted((c.cosine for c in found), reverse=True)
 
 
 def test_dense_candidates_carry_type_and_focus_words_and_respect_filters() -> None:

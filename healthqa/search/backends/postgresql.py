@@ -283,41 +283,54 @@ class PgVectorView:
         self._backend = backend
         self._filters = filters
 
-    def _rows(self, vector: np.ndarray, *, ids: Sequence[int] | None = None,
-              limit: int | None = None) -> list[DenseCandidate]:
-        """These questions (ids), or the `limit` nearest by the HNSW index, cosines exact."""
-        dim = int(vector.shape[0])
+    def _select(self, dim: int, distance: str) -> tuple[str, list[Any]]:
+        """The candidates' columns for allowed rows; `distance` in the select list."""
         where, params = filter_sql(self._filters)
-        cast = f"v.embedding::vector({dim}) <=> %s::vector({dim})"
-        text = vector_text(vector)
-        sql = (f"SELECT v.question_id, 1 - ({cast}), q.question_type, q.focus, "
-               f"q.focus_synonyms FROM {VECTORS} v JOIN {QUESTIONS} q ON q.id = v.question_id "
-               f"WHERE vector_dims(v.embedding) = {dim} AND {where}")
-        args: list[Any] = [text, *params]
-        if ids is not None:
-            sql += " AND v.question_id = ANY(%s)"
-            args.append(list(ids))
-        if limit is not None:
-            sql += f" ORDER BY {cast} LIMIT %s"
-            args += [text, limit]
+        return (f"SELECT v.question_id, {distance} AS distance, q.question_type, q.focus, "
+                f"q.focus_synonyms FROM {VECTORS} v JOIN {QUESTIONS} q ON q.id = v.question_id "
+                f"WHERE vector_dims(v.embedding) = {dim} AND {where}"), list(params)
+
+    def _fetch(self, sql: str, args: list[Any]) -> list[DenseCandidate]:
         with self._backend.connection.cursor() as cur:
             cur.execute(sql, args)
             rows = cur.fetchall()
-        found = [DenseCandidate(question_id=int(r[0]), cosine=float(r[1]), question_type=r[2],
+        found = [DenseCandidate(question_id=int(r[0]), cosine=1.0 - float(r[1]),
+                                question_type=r[2],
                                 focus_words=_focus_words(r[3], _json_text(r[4])))
                  for r in rows]
         found.sort(key=lambda c: (-c.cosine, c.question_id))
         return found
 
     def nearest(self, vector: np.ndarray, count: int) -> list[DenseCandidate]:
-        """The `count` nearest allowed questions by the HNSW index (cosines exact)."""
-        return self._rows(vector, limit=count)
+        """The `count` nearest allowed questions by the HNSW index (cosines exact).
+
+        An HNSW graph can fail to reach some of its rows: a row whose vector has many
+        copies (a question rewritten, an import rolled back: dead copies wait in the graph
+        for VACUUM) may have no path to it. So when the index gives fewer rows than asked,
+        an exact scan of the allowed rows answers instead, in the same statement: that is
+        when the filters leave few rows or the table is small, so the scan is too."""
+        dim = int(vector.shape[0])
+        text = vector_text(vector)
+        approx, approx_params = self._select(
+            dim, f"v.embedding::vector({dim}) <=> %s::vector({dim})")
+        # Ordered by the dimensionless column, which the index (on the cast) cannot serve.
+        exact, exact_params = self._select(dim, "v.embedding <=> %s::vector")
+        sql = (f"WITH approx AS MATERIALIZED ({approx} ORDER BY distance LIMIT %s) "
+               "SELECT * FROM approx WHERE (SELECT count(*) FROM approx) >= %s "
+               f"UNION ALL ({exact} AND (SELECT count(*) FROM approx) < %s "
+               "ORDER BY distance LIMIT %s)")
+        return self._fetch(sql, [text, *approx_params, count, count,
+                                 text, *exact_params, count, count])
 
     def candidates(self, vector: np.ndarray, question_ids: Sequence[int]
                    ) -> list[DenseCandidate]:
+        """These questions (those allowed and with a vector), cosines exact."""
         if not question_ids:
             return []
-        return self._rows(vector, ids=question_ids)
+        dim = int(vector.shape[0])
+        sql, params = self._select(dim, f"v.embedding::vector({dim}) <=> %s::vector({dim})")
+        return self._fetch(sql + " AND v.question_id = ANY(%s)",
+                           [vector_text(vector), *params, list(question_ids)])
 
 
 def _json_text(value: object) -> str | None:
