@@ -51,3 +51,15 @@ def django_db_modify_db_settings() -> None:
 def pytest_report_header() -> str:
     """Which database this run is on (the suite runs on SQLite, then on PostgreSQL)."""
     return "database: " + ("PostgreSQL (tests/pg.py)" if on_postgresql() else "SQLite")
+
+
+@pytest.fixture(autouse=True)
+def _process_caches_forgotten() -> None:
+    """Every test's writes are rolled back at its end, and the ids and index generation
+    tokens come back with them: what this process cached from one test's content (the words'
+    document frequencies, the vectors in memory) is forgotten before the next."""
+    from healthqa.search.backends.common import frequencies_forget
+    from healthqa.search.vectors import vector_matrix_forget
+
+    frequencies_forget()
+    vector_matrix_forget()
