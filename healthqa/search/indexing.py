@@ -128,7 +128,8 @@ def search_reindex(*, progress: bool = False) -> ReindexReport:
     IndexMeta.objects.exclude(key=RELATED_STALE).delete()
     RelatedQuestion.objects.all().delete()
     vector_matrix_forget()
-    vectors = vectors_write(question_ids=ids, encoder=enc, progress=progress)
+    with lexical.vectors_bulk():  # PostgreSQL: its HNSW index built once, at the end
+        vectors = vectors_write(question_ids=ids, encoder=enc, progress=progress)
     lexical.statistics_refresh()
     related = _related_recompute(encoder=enc, progress=progress)
     ann_refresh(encoder=enc, progress=progress)  # large sites: the saved HNSW graph, current

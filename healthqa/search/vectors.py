@@ -301,28 +301,30 @@ def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE
         return
     background = _Background(encoder, batch_size)
     _local.background = background
-    try:
-        yield
-    except Exception:
-        # The questions committed so far keep their vectors (a strict import stops early).
+    # On PostgreSQL, into a small table, the HNSW index is built once at the end.
+    with lexical_backend().vectors_bulk():
+        try:
+            yield
+        except Exception:
+            # The questions committed so far keep their vectors (a strict import stops early).
+            _local.background = None
+            _background_store(background.finish(progress=progress), encoder=encoder)
+            _publish_owed(encoder)
+            raise
+        except BaseException:  # Ctrl+C: stop encoding, keep what is done
+            _local.background = None
+            background.cancel()
+            _background_store(background.done, encoder=encoder)
+            _publish_owed(encoder)
+            raise
         _local.background = None
         _background_store(background.finish(progress=progress), encoder=encoder)
+        lexical_backend().statistics_refresh()
+        missing = vectors_missing()
+        if missing:
+            vectors_write(question_ids=missing, encoder=encoder, batch_size=batch_size,
+                          progress=progress)
         _publish_owed(encoder)
-        raise
-    except BaseException:  # Ctrl+C: stop encoding, keep what is done
-        _local.background = None
-        background.cancel()
-        _background_store(background.done, encoder=encoder)
-        _publish_owed(encoder)
-        raise
-    _local.background = None
-    _background_store(background.finish(progress=progress), encoder=encoder)
-    lexical_backend().statistics_refresh()
-    missing = vectors_missing()
-    if missing:
-        vectors_write(question_ids=missing, encoder=encoder, batch_size=batch_size,
-                      progress=progress)
-    _publish_owed(encoder)
 
 
 def vectors_background_store() -> int:

@@ -5,15 +5,18 @@ FTS5-only tests in test_lexical.py; the behaviour both share is tested there, on
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from healthqa.importers.api import medquad_import
 from healthqa.kb.records import AnswerRecord, QuestionRecord
 from healthqa.search.backends import lexical_backend
 from healthqa.search.backends.postgresql import (
+    HNSW,
     TABLE,
     VECTORS,
     suggest_tsquery,
@@ -178,3 +181,58 @@ def test_a_few_related_lists_are_recomputed_without_loading_every_vector() -> No
             sorted(s for q, _, s in full if q == question), abs=1e-4)
     assert {row for row in again if row[0] not in few} == {
         row for row in full if row[0] not in few}
+
+
+def _hnsw_oid() -> int | None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)::oid", [HNSW])
+        oid = cur.fetchone()[0]
+        if oid is not None:
+            cur.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = %s", [oid])
+            assert cur.fetchone()[0]  # a finished build, not one interrupted
+        return oid
+
+
+class _Interrupted(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_into_a_small_table_builds_the_hnsw_index_once_at_its_end(
+        tmp_path: Path) -> None:
+    from tests.evaluation.conftest import tiny_medquad_write
+
+    backend = lexical_backend()
+    before = _hnsw_oid()
+    with backend.vectors_bulk():
+        assert _hnsw_oid() is None  # dropped while the vectors are written
+    rebuilt = _hnsw_oid()
+    assert rebuilt is not None and rebuilt != before
+    with pytest.raises(_Interrupted), backend.vectors_bulk():
+        raise _Interrupted  # a killed import still leaves the index built
+    assert _hnsw_oid() is not None
+    # Through a real import: the index is there after it, and dense search finds the rows.
+    report = medquad_import(path=tiny_medquad_write(tmp_path))
+    assert not report.errors and report.created
+    assert _hnsw_oid() is not None
+    query = encoder().encode(["What are the treatments for Gout?"])[0]
+    assert DenseSearcher(encoder=encoder()).view(None).nearest(query, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_table_or_a_transaction_keeps_its_hnsw_index_through_a_bulk_write(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import transaction
+
+    from healthqa.search.backends import postgresql
+
+    build()
+    backend = lexical_backend()
+    before = _hnsw_oid()
+    monkeypatch.setattr(postgresql, "BULK_REBUILD_BELOW", 10)  # build() wrote more
+    with backend.vectors_bulk():
+        assert _hnsw_oid() == before
+    monkeypatch.undo()
+    with transaction.atomic(), backend.vectors_bulk():
+        assert _hnsw_oid() == before
+    assert _hnsw_oid() == before

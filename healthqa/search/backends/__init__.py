@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -82,6 +83,11 @@ class LexicalBackend(Protocol):
 
     def statistics_refresh(self) -> None:
         """After a bulk write: let the query planner see the tables' new sizes."""
+        ...
+
+    def vectors_bulk(self) -> AbstractContextManager[None]:
+        """Around writing many vectors (an import, a reindex): whatever makes that cheaper
+        than writing them one batch at a time into the index that searches them."""
         ...
 
     def dense_view(self, filters: SearchFilters | None) -> VectorView | None:

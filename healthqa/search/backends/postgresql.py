@@ -10,9 +10,10 @@ searched through an HNSW index (cosine), so no worker holds the vectors in its m
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,19 @@ RANK_WEIGHTS = "{0.125, 0.25, 1.0, 0.75}"
 # questions outranked answered ones with the query's words in their titles.
 RANK_NORMALIZATION = 0
 
+# HNSW (cosine) for the sentence model's vectors. Vectors of another dimension (another
+# encoder) are found by an exact scan instead; the queries cast as this index does.
+HNSW = f"{VECTORS}_hnsw_{DIM}"
+HNSW_CREATE = (f"CREATE INDEX IF NOT EXISTS {HNSW} ON {VECTORS} "
+               f"USING hnsw ((embedding::vector({DIM})) vector_cosine_ops) "
+               f"WHERE vector_dims(embedding) = {DIM}")
+# A bulk write into a table holding fewer vectors than this drops the HNSW index and builds it
+# once at the end: for MedQuAD's 47k vectors, inserting into the index cost the server 78 s of
+# CPU, building it afterwards 13 s (docs/benchmarks.md). A larger site keeps its index while
+# it imports, so its dense searches stay fast meanwhile.
+BULK_REBUILD_BELOW = 20_000
+BUILD_MEMORY = "1GB"  # maintenance_work_mem for the build: MedQuAD's graph needs ~150 MB
+
 
 SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS vector",
@@ -64,11 +78,7 @@ SCHEMA = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)",
     # Dimensionless, so one column serves any encoder; the HNSW index is per dimension.
     f"ALTER TABLE {VECTORS} ADD COLUMN IF NOT EXISTS embedding vector",
-    # HNSW (cosine) for the sentence model's vectors. Vectors of another dimension (another
-    # encoder) are found by an exact scan instead; the queries cast as this index does.
-    f"CREATE INDEX IF NOT EXISTS {VECTORS}_hnsw_{DIM} ON {VECTORS} "
-    f"USING hnsw ((embedding::vector({DIM})) vector_cosine_ops) "
-    f"WHERE vector_dims(embedding) = {DIM}",
+    HNSW_CREATE,
 ]
 
 
@@ -268,6 +278,37 @@ class PostgresqlBackend:
         for questions without a current vector then ran as a nested loop, 47k x 47k rows."""
         with self.connection.cursor() as cur:
             cur.execute(f"ANALYZE {QUESTIONS}, {Answer._meta.db_table}, {TABLE}, {VECTORS}")
+
+    @contextlib.contextmanager
+    def vectors_bulk(self) -> Iterator[None]:
+        """Into a small table, outside a transaction (an import, a reindex): the HNSW index
+        is dropped, and built once at the end, however the block ends. Dense searches
+        meanwhile scan exactly. Inside a transaction nothing changes (PostgreSQL cannot
+        build an index in one with deferred foreign-key checks pending)."""
+        if self.connection.in_atomic_block:
+            yield
+            return
+        with self.connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {VECTORS} LIMIT %s) t",
+                        [BULK_REBUILD_BELOW])
+            if cur.fetchone()[0] < BULK_REBUILD_BELOW:
+                cur.execute(f"DROP INDEX IF EXISTS {HNSW}")
+        try:
+            yield
+        finally:  # also builds one a killed import left dropped
+            self.vectors_index_build()
+
+    def vectors_index_build(self) -> None:
+        """Build the HNSW index if it is missing (with memory for the graph)."""
+        with self.connection.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NULL", [HNSW])
+            if not cur.fetchone()[0]:
+                return
+            cur.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+            try:
+                cur.execute(HNSW_CREATE)
+            finally:
+                cur.execute("RESET maintenance_work_mem")
 
     def dense_view(self, filters: SearchFilters | None) -> PgVectorView:
         """Dense search in the database (what VectorSearcher.view gives on PostgreSQL)."""

@@ -3,7 +3,9 @@ FTS5 SQL lives here (schema, search, snippets, suggestions, index upkeep)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -234,6 +236,10 @@ class SqliteBackend:
 
     def statistics_refresh(self) -> None:
         """Nothing: SQLite's planner chooses these queries' plans well without statistics."""
+
+    def vectors_bulk(self) -> AbstractContextManager[None]:
+        """Nothing to do: the vectors are plain rows here (the HNSW graph is built apart)."""
+        return contextlib.nullcontext()
 
     def dense_view(self, filters: SearchFilters | None) -> None:
         """None: dense search scans the vectors each process holds (healthqa.search.dense)."""
