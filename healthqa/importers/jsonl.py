@@ -154,7 +154,7 @@ def _no_unknown(obj: dict[str, Any], allowed: set[str], prefix: str) -> None:
 
 
 def _str(obj: dict[str, Any], field: str, *, required: bool = False, default: str = "",
-         limit: int | None = None, prefix: str = "") -> str:
+         limit: int | None = None, prefix: str = "", printable: bool = True) -> str:
     name = f"{prefix}{field}"
     value = obj.get(field)
     if value is None:
@@ -163,12 +163,29 @@ def _str(obj: dict[str, Any], field: str, *, required: bool = False, default: st
         return default
     if not isinstance(value, str):
         raise LineError(f'field "{name}" must be a string, not {_kind(value)}')
+    if printable:
+        _printable(value, name)
     value = value.strip()
     if required and not value:
         raise LineError(f'field "{name}" is empty')
     if limit is not None and len(value) > limit:
         raise LineError(f'field "{name}" is {len(value)} characters long (at most {limit})')
     return value or default
+
+
+# Characters no text of ours holds: C0 controls but tab and line breaks (PostgreSQL's text cannot
+# hold NUL at all; SQLite would store them), and halves of surrogate pairs (JSON's "\ud800"
+# escapes decode to them; they cannot be written as UTF-8).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _printable(value: str, name: str) -> None:
+    bad = _UNPRINTABLE.search(value)
+    if bad is not None:
+        what = ("half of a surrogate pair" if "\ud800" <= bad.group() <= "\udfff"
+                else "a control character")
+        raise LineError(f'field "{name}" contains {what} (U+{ord(bad.group()):04X}) at '
+                        f"character {bad.start() + 1}")
 
 
 def _bool(obj: dict[str, Any], field: str) -> bool:
@@ -186,6 +203,7 @@ def _str_list(obj: dict[str, Any], field: str, *, limit: int) -> list[str]:
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise LineError(f'field "{field}[{i}]" must be a non-empty string')
+        _printable(item, f"{field}[{i}]")
         if len(item.strip()) > limit:
             raise LineError(f'field "{field}[{i}]" is longer than {limit} characters')
         items.append(item.strip())
@@ -207,7 +225,8 @@ def _date(obj: dict[str, Any], field: str) -> date | None:
 
 
 def _url(obj: dict[str, Any], field: str, *, limit: int, prefix: str = "") -> str:
-    value = _str(obj, field, limit=limit, prefix=prefix)
+    # Control characters in a link are refused by its own check, which says why in its terms.
+    value = _str(obj, field, limit=limit, prefix=prefix, printable=False)
     try:
         return http_url_check(value, field=f'field "{prefix}{field}"')
     except NotHttpURL as exc:

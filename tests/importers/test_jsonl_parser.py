@@ -79,6 +79,14 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str, str]] = [
      'field "answers[0].body" is missing'),
     ("author without name", question_line(answers=[{"body": "x", "author": {"credentials": "MD"}}]),
      'field "answers[0].author.name" is missing'),
+    ("NUL in an answer", question_line(answers=[{"body": "Rest\u0000.", "source": {"name": "A"}}]),
+     'field "answers[0].body" contains a control character (U+0000) at character 5'),
+    ("escape in a title", question_line(title="Gout\u001b[31m?"),
+     'field "title" contains a control character (U+001B) at character 5'),
+    ("control in a tag", question_line(tags=["ok", "gout\u0007"]),
+     'field "tags[1]" contains a control character (U+0007) at character 5'),
+    ("lone surrogate", '{"external_id": "x/2", "title": "Gout \\ud800?", "category": "C"}',
+     'field "title" contains half of a surrogate pair (U+D800) at character 6'),
 ]
 
 
