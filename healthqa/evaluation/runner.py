@@ -212,13 +212,12 @@ def _halves_table(halves: Mapping[str, DevSetReport]) -> list[str]:
 
 def settings_markdown() -> str:
     """What the figures were measured with: encoder, fusion weights, thresholds."""
-    from healthqa.search.backends import sqlite
+    from healthqa.search.backends import lexical_backend
     from healthqa.search.engine import encoder
     from healthqa.search.match import CONFIDENT_AT, WEIGHTS
 
-    return (f"Encoder `{encoder().name}`; match weights {WEIGHTS}; FTS5 column weights "
-            f"(title, focus, question, answers) {sqlite.WEIGHTS}; "
-            f"CONFIDENT_AT {CONFIDENT_AT}.\n")
+    return (f"Encoder `{encoder().name}`; match weights {WEIGHTS}; lexical ranking: "
+            f"{lexical_backend().ranking}; CONFIDENT_AT {CONFIDENT_AT}.\n")
 
 
 def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, size: int = 1000,

@@ -134,3 +134,13 @@ def test_the_eval_command_says_to_import_medquad_first_when_the_database_lacks_i
     assert result.exit_code == 1
     assert "source questions are not in this database" in result.output
     assert "run `healthqa import medquad PATH` first" in result.output
+
+
+def test_the_report_names_the_lexical_ranking_of_the_database_it_measured() -> None:
+    from healthqa.evaluation.runner import settings_markdown
+    from tests.pg import on_postgresql
+
+    line = settings_markdown()
+    assert ("ts_rank (english stemmer)" in line) if on_postgresql() else (
+        "FTS5 bm25, column weights (title, focus, question, answers) (6.0, 8.0, 2.0, 1.0)"
+        in line)

@@ -29,6 +29,8 @@ class LexicalBackend(Protocol):
     # What scoring a matching row costs against FTS5's (the engine's budgets are in FTS5
     # rows); the hybrid's lexical leg divides its budget by it.
     row_cost: int
+    # How it ranks, in a line (evaluation reports say what their figures were measured with).
+    ranking: str
 
     def search(self, query: str, *, k: int, filters: SearchFilters | None, budget: int
                ) -> list[Hit]:

@@ -112,6 +112,8 @@ class PostgresqlBackend:
     # hybrid's lexical leg, where dense search covers the words left out, keeps its rarest
     # words within a quarter of SQLite's rows (healthqa.search.engine); docs/evaluation.md.
     row_cost = 4
+    ranking = (f"PostgreSQL ts_rank ({CONFIG} stemmer), weights (answers, question, focus, "
+               f"title) {RANK_WEIGHTS}, normalization {RANK_NORMALIZATION}")
 
     def __init__(self, alias: str) -> None:
         self.alias = alias

@@ -96,6 +96,7 @@ class SqliteBackend:
     """BM25 over the FTS5 index; scores are positive, higher is better."""
 
     row_cost = 1  # the unit of the engine's budgets of rows scored
+    ranking = f"FTS5 bm25, column weights (title, focus, question, answers) {WEIGHTS}"
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
