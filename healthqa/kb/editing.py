@@ -85,8 +85,9 @@ def answer_publish(*, question: Question, body: str, author: Author, reviewed_by
             question.last_reviewed_at = reviewed_on
             question.save(update_fields=["last_reviewed_at", "updated_at"])
         _revision(comment, answer, question)
-        question_refresh(question=question)  # excerpt, has_answer, answered_at; announces
-        content_changed()
+        # Excerpt, has_answer, answered_at; announced to search. The content generation
+        # stays: the category tree and topic index count published questions, not answers.
+        question_refresh(question=question)
     return answer
 
 
