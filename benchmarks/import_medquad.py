@@ -33,8 +33,8 @@ def _status(pid: str) -> dict[str, str]:
     return dict(line.split(":", 1) for line in lines if ":" in line)
 
 
-def _server_peak_mb(folder: str) -> float:
-    """Peak RSS (VmHWM) of the PostgreSQL server in `folder` and its live children, summed."""
+def _server_pids(folder: str) -> list[str]:
+    """The PostgreSQL server in `folder` and its live children."""
     postmaster = ""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -44,10 +44,32 @@ def _server_peak_mb(folder: str) -> float:
         if "postgres" in text and folder in text and " -D " in text:
             postmaster = cmdline.parent.name
     if not postmaster:
-        return 0.0
-    pids = [postmaster] + [p.name for p in Path("/proc").glob("[0-9]*")
+        return []
+    return [postmaster] + [p.name for p in Path("/proc").glob("[0-9]*")
                            if _status(p.name).get("PPid", "").strip() == postmaster]
-    return sum(int(_status(pid).get("VmHWM", "0 kB").split()[0]) for pid in pids) / 1024
+
+
+def _server_peak_mb(folder: str) -> float:
+    """Peak RSS (VmHWM) of the PostgreSQL server in `folder` and its live children, summed."""
+    return sum(int(_status(pid).get("VmHWM", "0 kB").split()[0])
+               for pid in _server_pids(folder)) / 1024
+
+
+def _server_cpu_s(folder: str) -> float:
+    """CPU seconds of the PostgreSQL server in `folder`: its processes alive now, and (in
+    the postmaster's cutime and cstime) those that have exited."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for i, pid in enumerate(_server_pids(folder)):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state is field 3; utime, stime, cutime, cstime are 14 to 17.
+        total += int(fields[11]) + int(fields[12])
+        if i == 0:
+            total += int(fields[13]) + int(fields[14])
+    return total / ticks
 
 
 def main() -> None:
@@ -73,10 +95,13 @@ def main() -> None:
         migrate()
         from healthqa.importers.api import medquad_import
 
+        server_cpu = _server_cpu_s(pg_folder) if postgresql else 0.0
         start, cpu = time.perf_counter(), time.process_time()
         first = medquad_import(path=source, progress=False)
         first_s, first_cpu = time.perf_counter() - start, time.process_time() - cpu
         peak = _peak_rss_mb()
+        if postgresql:
+            server_cpu = _server_cpu_s(pg_folder) - server_cpu
 
         start, cpu = time.perf_counter(), time.process_time()
         second = medquad_import(path=source, progress=False)
@@ -97,7 +122,8 @@ def main() -> None:
     print(f"first run:  {first_s:6.1f} s wall, {first_cpu:5.1f} s CPU,"
           f" {first.questions / first_s:7,.0f} pairs/s, peak RSS {peak:,.0f} MB,"
           f" database {size_mb:,.0f} MB"
-          + (f", PostgreSQL processes' peak RSS {server_peak:,.0f} MB" if postgresql else ""))
+          + (f", PostgreSQL processes' peak RSS {server_peak:,.0f} MB and CPU {server_cpu:.1f} s"
+             if postgresql else ""))
     print(second.summary().splitlines()[0])
     print(f"second run: {second_s:6.1f} s wall, {second_cpu:5.1f} s CPU,"
           f" {second.questions / second_s:7,.0f} pairs/s (idempotent: nothing written)")

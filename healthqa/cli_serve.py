@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,30 @@ class HealthqaGunicorn(BaseApplication):
         return forwarded_proto_trusted(application, self.trusted_proxy)
 
 
+@contextlib.contextmanager
+def metrics_shared() -> Iterator[None]:
+    """prometheus-client's multiprocess mode for the workers: each writes its counts to files
+    in one folder (PROMETHEUS_MULTIPROC_DIR; a fresh one unless the operator names one), and
+    whichever worker answers /metrics adds them all up. Set before any worker imports
+    prometheus-client, which reads it then."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="healthqa-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: a worker's live gauges stop counting (its counters stay)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def gunicorn_serve(*, host: str, port: int, workers: int, threads: int,
                    trusted_proxy: str | None) -> None:
     """Serve with gunicorn: `workers` processes of `threads` threads each, until SIGTERM or
@@ -151,5 +176,7 @@ def gunicorn_serve(*, host: str, port: int, workers: int, threads: int,
         # Else every gunicorn of this user shares one control socket in ~/.gunicorn.
         "control_socket_disable": True,
         "proc_name": "healthqa",
+        "child_exit": _worker_exited,
     }
-    HealthqaGunicorn(options, trusted_proxy).run()
+    with metrics_shared():
+        HealthqaGunicorn(options, trusted_proxy).run()

@@ -119,16 +119,16 @@ def search_reindex(*, progress: bool = False) -> ReindexReport:
     enc = default_encoder()
     ids = list(Question.objects.order_by("pk").values_list("pk", flat=True))
     lexical = lexical_backend()
-    with transaction.atomic():  # killed half-way, the old rows are all still there
-        lexical.clear()
-        lexical.index(question_ids=ids)
-    related_mark_stale()  # first: killed from here on, the next import or reindex redoes them
-    QuestionVector.objects.all().delete()
-    # A new model or dimension is recorded afresh.
-    IndexMeta.objects.exclude(key=RELATED_STALE).delete()
-    RelatedQuestion.objects.all().delete()
-    vector_matrix_forget()
-    with lexical.vectors_bulk():  # PostgreSQL: its HNSW index built once, at the end
+    with lexical.bulk_write():  # PostgreSQL, small tables: indexes built once, at the end
+        with transaction.atomic():  # killed half-way, the old rows are all still there
+            lexical.clear()
+            lexical.index(question_ids=ids)
+        related_mark_stale()  # first: killed from here on, the next run redoes them
+        QuestionVector.objects.all().delete()
+        # A new model or dimension is recorded afresh.
+        IndexMeta.objects.exclude(key=RELATED_STALE).delete()
+        RelatedQuestion.objects.all().delete()
+        vector_matrix_forget()
         vectors = vectors_write(question_ids=ids, encoder=enc, progress=progress)
     lexical.statistics_refresh()
     related = _related_recompute(encoder=enc, progress=progress)

@@ -301,8 +301,8 @@ def vectors_background(*, encoder: Encoder, batch_size: int = DEFAULT_BATCH_SIZE
         return
     background = _Background(encoder, batch_size)
     _local.background = background
-    # On PostgreSQL, into a small table, the HNSW index is built once at the end.
-    with lexical_backend().vectors_bulk():
+    # On PostgreSQL, into small tables, the search indexes are built once at the end.
+    with lexical_backend().bulk_write():
         try:
             yield
         except Exception:

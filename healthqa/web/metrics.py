@@ -4,8 +4,9 @@ Labels are bounded on purpose: a view is named by its URL pattern ("web:question
 "api:ask"), never by its path (one series per article, or per address a scanner tries), and
 methods outside the standard ones count as "other". What readers type appears in no label.
 
-Each process keeps its own counts: with several worker processes, scrape each one (see
-docs/configuration.md, Metrics).
+Under `healthqa serve --workers N` the workers share their counts through files
+(prometheus-client's multiprocess mode, PROMETHEUS_MULTIPROC_DIR): any worker's /metrics
+gives the whole server's.
 """
 
 from __future__ import annotations
@@ -13,13 +14,22 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -112,7 +122,8 @@ class IndexSizeCollector(Collector):
                 for key, (name, help) in self.GAUGES.items()]
 
 
-REGISTRY.register(IndexSizeCollector())
+INDEX_SIZES = IndexSizeCollector()
+REGISTRY.register(INDEX_SIZES)
 
 
 def metrics_allowed(request: HttpRequest) -> bool:
@@ -131,5 +142,11 @@ def metrics_allowed(request: HttpRequest) -> bool:
 
 
 def metrics_text() -> tuple[bytes, str]:
-    """This process's metrics in Prometheus's text format, and its content type."""
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    """The metrics in Prometheus's text format, and its content type: this process's, or
+    every worker's added up in multiprocess mode."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(INDEX_SIZES)
+    return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -163,3 +163,29 @@ def test_static_names_are_hashed_once_collected_and_plain_before(
     assert (tmp_path / "static" / static("web/suggest.js").removeprefix("/static/")).exists()
     # A file missing from the manifest keeps its plain name rather than failing the page.
     assert static("web/not-collected.js") == "/static/web/not-collected.js"
+
+
+def test_with_workers_metrics_count_every_workers_requests(tmp_path: Path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    env = site_env(tmp_path, HF_HUB_OFFLINE="1")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    with serve_process(tmp_path, env, "--workers", "2", "--threads", "1") as (proc, port):
+        workers = children(proc.pid)
+        assert len(workers) == 2
+        # With one worker stopped, the other answers: 3 requests to one, 2 to the other.
+        for stopped, times in ((workers[0], 3), (workers[1], 2)):
+            os.kill(stopped, signal.SIGSTOP)
+            try:
+                for _ in range(times):
+                    assert get(port, "/healthz")[0].status == 200
+            finally:
+                os.kill(stopped, signal.SIGCONT)
+        response, text = get(port, "/metrics")
+        assert response.status == 200
+    counted = sum(
+        sample.value for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "healthqa_http_requests_total" and sample.labels["view"] == "healthz")
+    assert counted == 5  # each worker's own count would be 3 or 2
+    assert "healthqa_index_published_questions" in text

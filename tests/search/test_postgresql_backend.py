@@ -16,6 +16,7 @@ from healthqa.importers.api import medquad_import
 from healthqa.kb.records import AnswerRecord, QuestionRecord
 from healthqa.search.backends import lexical_backend
 from healthqa.search.backends.postgresql import (
+    GIN,
     HNSW,
     TABLE,
     VECTORS,
@@ -183,9 +184,9 @@ def test_a_few_related_lists_are_recomputed_without_loading_every_vector() -> No
         row for row in full if row[0] not in few}
 
 
-def _hnsw_oid() -> int | None:
+def _index_oid(name: str = HNSW) -> int | None:
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)::oid", [HNSW])
+        cur.execute("SELECT to_regclass(%s)::oid", [name])
         oid = cur.fetchone()[0]
         if oid is not None:
             cur.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = %s", [oid])
@@ -198,29 +199,32 @@ class _Interrupted(Exception):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_into_a_small_table_builds_the_hnsw_index_once_at_its_end(
+def test_an_import_into_small_tables_builds_the_search_indexes_once_at_its_end(
         tmp_path: Path) -> None:
     from tests.evaluation.conftest import tiny_medquad_write
 
     backend = lexical_backend()
-    before = _hnsw_oid()
-    with backend.vectors_bulk():
-        assert _hnsw_oid() is None  # dropped while the vectors are written
-    rebuilt = _hnsw_oid()
+    before = _index_oid()
+    gin_before = _index_oid(GIN)
+    with backend.bulk_write():
+        assert _index_oid() is None and _index_oid(GIN) is None  # dropped while rows are written
+    rebuilt = _index_oid()
     assert rebuilt is not None and rebuilt != before
-    with pytest.raises(_Interrupted), backend.vectors_bulk():
+    assert _index_oid(GIN) not in (None, gin_before)
+    with pytest.raises(_Interrupted), backend.bulk_write():
         raise _Interrupted  # a killed import still leaves the index built
-    assert _hnsw_oid() is not None
+    assert _index_oid() is not None and _index_oid(GIN) is not None
     # Through a real import: the index is there after it, and dense search finds the rows.
     report = medquad_import(path=tiny_medquad_write(tmp_path))
     assert not report.errors and report.created
-    assert _hnsw_oid() is not None
+    assert _index_oid() is not None and _index_oid(GIN) is not None
+    assert lexical_backend().search("gout", k=3, filters=None, budget=0)
     query = encoder().encode(["What are the treatments for Gout?"])[0]
     assert DenseSearcher(encoder=encoder()).view(None).nearest(query, 3)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_large_table_or_a_transaction_keeps_its_hnsw_index_through_a_bulk_write(
+def test_large_tables_or_a_transaction_keep_their_search_indexes_through_a_bulk_write(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import transaction
 
@@ -228,11 +232,11 @@ def test_a_large_table_or_a_transaction_keeps_its_hnsw_index_through_a_bulk_writ
 
     build()
     backend = lexical_backend()
-    before = _hnsw_oid()
+    before = (_index_oid(), _index_oid(GIN))
     monkeypatch.setattr(postgresql, "BULK_REBUILD_BELOW", 10)  # build() wrote more
-    with backend.vectors_bulk():
-        assert _hnsw_oid() == before
+    with backend.bulk_write():
+        assert (_index_oid(), _index_oid(GIN)) == before
     monkeypatch.undo()
-    with transaction.atomic(), backend.vectors_bulk():
-        assert _hnsw_oid() == before
-    assert _hnsw_oid() == before
+    with transaction.atomic(), backend.bulk_write():
+        assert (_index_oid(), _index_oid(GIN)) == before
+    assert (_index_oid(), _index_oid(GIN)) == before

@@ -87,9 +87,10 @@ class LexicalBackend(Protocol):
         """After a bulk write: let the query planner see the tables' new sizes."""
         ...
 
-    def vectors_bulk(self) -> AbstractContextManager[None]:
-        """Around writing many vectors (an import, a reindex): whatever makes that cheaper
-        than writing them one batch at a time into the index that searches them."""
+    def bulk_write(self) -> AbstractContextManager[None]:
+        """Around writing many questions' rows and vectors (an import, a reindex): whatever
+        makes that cheaper than writing them batch by batch into the indexes that search
+        them."""
         ...
 
     def dense_view(self, filters: SearchFilters | None) -> VectorView | None:

@@ -53,10 +53,12 @@ HNSW = f"{VECTORS}_hnsw_{DIM}"
 HNSW_CREATE = (f"CREATE INDEX IF NOT EXISTS {HNSW} ON {VECTORS} "
                f"USING hnsw ((embedding::vector({DIM})) vector_cosine_ops) "
                f"WHERE vector_dims(embedding) = {DIM}")
-# A bulk write into a table holding fewer vectors than this drops the HNSW index and builds it
-# once at the end: for MedQuAD's 47k vectors, inserting into the index cost the server 78 s of
-# CPU, building it afterwards 13 s (docs/benchmarks.md). A larger site keeps its index while
-# it imports, so its dense searches stay fast meanwhile.
+GIN = f"{TABLE}_document"
+GIN_CREATE = f"CREATE INDEX IF NOT EXISTS {GIN} ON {TABLE} USING gin (document)"
+# A bulk write into tables holding fewer questions than this drops the HNSW and GIN indexes
+# and builds them once at the end: for MedQuAD's 47k vectors, inserting into the HNSW index
+# cost the server 78 s of CPU, building it afterwards 13 s (docs/benchmarks.md). A larger
+# site keeps its indexes while it imports, so its searches stay fast meanwhile.
 BULK_REBUILD_BELOW = 20_000
 BUILD_MEMORY = "1GB"  # maintenance_work_mem for the build: MedQuAD's graph needs ~150 MB
 
@@ -75,7 +77,7 @@ SCHEMA = [
             || setweight(to_tsvector('{CONFIG}', body), 'C')
             || setweight(to_tsvector('{CONFIG}', answers), 'D')
         ) STORED)""",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)",
+    GIN_CREATE,
     # Dimensionless, so one column serves any encoder; the HNSW index is per dimension.
     f"ALTER TABLE {VECTORS} ADD COLUMN IF NOT EXISTS embedding vector",
     HNSW_CREATE,
@@ -282,33 +284,36 @@ class PostgresqlBackend:
             cur.execute(f"ANALYZE {QUESTIONS}, {Answer._meta.db_table}, {TABLE}, {VECTORS}")
 
     @contextlib.contextmanager
-    def vectors_bulk(self) -> Iterator[None]:
-        """Into a small table, outside a transaction (an import, a reindex): the HNSW index
-        is dropped, and built once at the end, however the block ends. Dense searches
-        meanwhile scan exactly. Inside a transaction nothing changes (PostgreSQL cannot
-        build an index in one with deferred foreign-key checks pending)."""
+    def bulk_write(self) -> Iterator[None]:
+        """Into small tables, outside a transaction (an import, a reindex): the HNSW and GIN
+        indexes are dropped, and built once at the end, however the block ends. Searches
+        meanwhile scan. Inside a transaction nothing changes (PostgreSQL cannot build an
+        index in one with deferred foreign-key checks pending)."""
         if self.connection.in_atomic_block:
             yield
             return
         with self.connection.cursor() as cur:
-            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {VECTORS} LIMIT %s) t",
+            cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} LIMIT %s) t",
                         [BULK_REBUILD_BELOW])
             if cur.fetchone()[0] < BULK_REBUILD_BELOW:
-                cur.execute(f"DROP INDEX IF EXISTS {HNSW}")
+                cur.execute(f"DROP INDEX IF EXISTS {HNSW}, {GIN}")
         try:
             yield
-        finally:  # also builds one a killed import left dropped
-            self.vectors_index_build()
+        finally:  # also builds those a killed import left dropped
+            self.indexes_build()
 
-    def vectors_index_build(self) -> None:
-        """Build the HNSW index if it is missing (with memory for the graph)."""
+    def indexes_build(self) -> None:
+        """Build the HNSW and GIN indexes where missing (with memory for the build)."""
         with self.connection.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s) IS NULL", [HNSW])
-            if not cur.fetchone()[0]:
+            cur.execute("SELECT to_regclass(%s) IS NULL, to_regclass(%s) IS NULL", [HNSW, GIN])
+            missing = [create for create, gone in zip((HNSW_CREATE, GIN_CREATE),
+                                                      cur.fetchone(), strict=True) if gone]
+            if not missing:
                 return
             cur.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
             try:
-                cur.execute(HNSW_CREATE)
+                for create in missing:
+                    cur.execute(create)
             finally:
                 cur.execute("RESET maintenance_work_mem")
 

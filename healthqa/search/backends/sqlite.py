@@ -238,8 +238,9 @@ class SqliteBackend:
     def statistics_refresh(self) -> None:
         """Nothing: SQLite's planner chooses these queries' plans well without statistics."""
 
-    def vectors_bulk(self) -> AbstractContextManager[None]:
-        """Nothing to do: the vectors are plain rows here (the HNSW graph is built apart)."""
+    def bulk_write(self) -> AbstractContextManager[None]:
+        """Nothing to do: FTS5 merges its own segments, and the vectors are plain rows here
+        (the HNSW graph is built apart)."""
         return contextlib.nullcontext()
 
     def dense_view(self, filters: SearchFilters | None) -> None:
