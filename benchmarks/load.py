@@ -24,6 +24,7 @@ import csv
 import json
 import os
 import random
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -83,9 +84,54 @@ def warm(url: str, slugs: list[str], queries: list[str], workers: int) -> None:
              json.dumps({"question": queries[(i + 7) % len(queries)]}).encode())
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of process `pid` and its live children (from /proc)."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster(url: str) -> int | None:
+    """The pid of the PostgreSQL server behind a socket-folder URL (?host=/folder), if local."""
+    if "host=/" not in url:
+        return None
+    folder = url.rsplit("host=", 1)[1].split("&")[0]
+    try:
+        return int(Path(folder, "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _pg_cpu_s(postmaster: int | None) -> float:
+    """CPU seconds of the server: its live processes, and those it has reaped."""
+    if postmaster is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    return _tree_cpu_s(postmaster) + reaped
+
+
 def locust(url: str, files: dict[str, Path], *, mix: str, seconds: int, users: int,
-           out: Path) -> dict[str, dict[str, float]]:
+           out: Path, server: int, postmaster: int | None) -> dict[str, dict[str, float]]:
+    """One locust run; besides its statistics, "cpu": the CPU seconds each party used."""
     prefix = out / f"locust-{mix}"
+    before = (_tree_cpu_s(server), _pg_cpu_s(postmaster),
+              resource.getrusage(resource.RUSAGE_CHILDREN))
     env = {**os.environ, "LOAD_SLUGS": str(files["slugs"]), "LOAD_QUERIES": str(files["queries"]),
            "LOAD_MIX": mix}
     subprocess.run([str(Path(sys.executable).parent / "locust"), "-f",
@@ -93,7 +139,13 @@ def locust(url: str, files: dict[str, Path], *, mix: str, seconds: int, users: i
                     "-r", str(users), "-t", f"{seconds}s", "--host", url, "--csv", str(prefix),
                     "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
                    env=env, check=False, capture_output=True)
-    rows: dict[str, dict[str, float]] = {}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows: dict[str, dict[str, float]] = {"cpu": {
+        "app": round(_tree_cpu_s(server) - before[0], 1),
+        "postgresql": round(_pg_cpu_s(postmaster) - before[1], 1),
+        "locust": round(after.ru_utime + after.ru_stime
+                        - before[2].ru_utime - before[2].ru_stime, 1),
+    }}
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             rows[row["Name"]] = {
@@ -142,10 +194,13 @@ def main() -> None:
             proc, url = serve({**base, **extra}, workers, out / "serve.log")
             try:
                 warm(url, slugs, queries, workers)
+                pg = _postmaster(extra.get("HEALTHQA_DATABASE_URL", ""))
                 run = {"articles": locust(url, files, mix="articles", seconds=args.seconds,
-                                          users=args.users, out=out),
+                                          users=args.users, out=out, server=proc.pid,
+                                          postmaster=pg),
                        "mix": locust(url, files, mix="mix", seconds=args.seconds,
-                                     users=args.users, out=out)}
+                                     users=args.users, out=out, server=proc.pid,
+                                     postmaster=pg)}
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
@@ -166,6 +221,15 @@ def main() -> None:
         print(f"| {name} | {run['articles']['article']['rps']:.1f} | " + " | ".join(cells)
               + f" | {mix['Aggregated']['rps']:.1f} |")
     print(f"\n2 workers / 1 worker, article pages: {results['articles_2_over_1']}x")
+    print("\nCPU seconds used during the articles-only run, and the app's CPU per page:\n")
+    print("| server | app | PostgreSQL | locust | all (of " + f"{2 * args.seconds} on 2 cores) "
+          "| app ms per page |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, run in runs.items():
+        cpu, pages = run["articles"]["cpu"], run["articles"]["article"]["requests"]
+        print(f"| {name} | {cpu['app']:.1f} | {cpu['postgresql']:.1f} | {cpu['locust']:.1f} | "
+              f"{cpu['app'] + cpu['postgresql'] + cpu['locust']:.1f} | "
+              f"{1000 * cpu['app'] / max(pages, 1):.1f} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

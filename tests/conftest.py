@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,6 +26,16 @@ os.environ.setdefault("HEALTHQA_ENCODER", "hashing")
 # them at it before the test database is made.
 if on_postgresql() and not os.environ.get("HEALTHQA_DATABASE_URL", "").startswith("postgres"):
     os.environ["HEALTHQA_DATABASE_URL"] = start_throwaway()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    """pytest-django's test database, and before it is dropped the connections that dense
+    search opened from the scan pool's threads (on PostgreSQL) closed."""
+    yield
+    from healthqa.search.hybrid import scan_pool_connections_close
+
+    scan_pool_connections_close()
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,52 @@ nothing of how either stores or scans its index.
 from __future__ import annotations
 
 import functools
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+
+import numpy as np
+from django.db import close_old_connections, connections
 
 from healthqa.search.intent import question_types
 from healthqa.search.match import WEIGHTS, MatchWeights, focus_overlap, match_score, type_agreement
 from healthqa.search.text import stem_words
-from healthqa.search.types import Hit, Searcher, SearchFilters, VectorSearcher
+from healthqa.search.types import DenseCandidate, Hit, Searcher, SearchFilters, VectorSearcher
 
 CANDIDATES = 100  # from each of the dense and the lexical searcher, before fusion
+
+
+SCAN_THREADS = 4
 
 
 @functools.cache
 def scan_pool() -> ThreadPoolExecutor:
     """Threads that scan the vectors beside the requests' own (which run BM25 meanwhile)."""
-    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthqa-scan")
+    return ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="healthqa-scan")
+
+
+def scan_pool_connections_close() -> None:
+    """Close the database connections the pool's threads hold (before a test database is
+    dropped): one task per thread, each held until all have started, so every thread runs
+    one."""
+    started = threading.Barrier(SCAN_THREADS)
+
+    def close() -> None:
+        started.wait(timeout=10)
+        connections.close_all()
+
+    for future in [scan_pool().submit(close) for _ in range(SCAN_THREADS)]:
+        future.result()
+
+
+def _in_pool(nearest: Callable[[np.ndarray, int], list[DenseCandidate]], vector: np.ndarray,
+             count: int) -> list[DenseCandidate]:
+    """nearest() on a pool thread. Where it queries the database, it does so on the thread's
+    own connection, which no request's end closes: one too old or broken is closed first
+    (as at the start of a request) and opened again."""
+    close_old_connections()
+    return nearest(vector, count)
 
 
 class HybridSearcher:
@@ -41,7 +72,7 @@ class HybridSearcher:
             return []
         vector = self.dense.encode(query)
         view = self.dense.view(filters)
-        scan = scan_pool().submit(view.nearest, vector, self.candidates) \
+        scan = scan_pool().submit(_in_pool, view.nearest, vector, self.candidates) \
             if view.concurrent else None
         try:
             lexical = {h.question_id: h.score for h in

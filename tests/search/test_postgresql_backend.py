@@ -240,3 +240,31 @@ def test_large_tables_or_a_transaction_keep_their_search_indexes_through_a_bulk_
     with transaction.atomic(), backend.bulk_write():
         assert (_index_oid(), _index_oid(GIN)) == before
     assert (_index_oid(), _index_oid(GIN)) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_dense_search_runs_beside_the_lexical_query(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from django.db import transaction
+
+    from healthqa.search.backends.postgresql import PgVectorView
+    from healthqa.search.engine import searcher
+
+    build()
+    threads: list[str] = []
+    nearest = PgVectorView.nearest
+
+    def recorded(self: PgVectorView, vector: np.ndarray, count: int) -> list[object]:
+        threads.append(threading.current_thread().name)
+        return nearest(self, vector, count)
+
+    monkeypatch.setattr(PgVectorView, "nearest", recorded)
+    query = "how are kidney stones treated"
+    beside = searcher("hybrid").search(query, k=10)  # committed rows, autocommit
+    with transaction.atomic():  # a transaction's own rows: only its connection sees them
+        inside = searcher("hybrid").search(query, k=10)
+    assert threads[0].startswith("healthqa-scan") and threads[1] == threading.main_thread().name
+    assert beside and [h.question_id for h in beside] == [h.question_id for h in inside]
+    assert [h.score for h in beside] == pytest.approx([h.score for h in inside])

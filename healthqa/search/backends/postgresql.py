@@ -325,7 +325,13 @@ class PostgresqlBackend:
 class PgVectorView:
     """The vectors as they are in the database now, restricted by filters."""
 
-    concurrent = False  # the query runs on this thread's connection (and its transaction)
+    @property
+    def concurrent(self) -> bool:
+        """Run beside the lexical query, on another thread and so on that thread's own
+        connection (the server works on both at once: 9 ms of an ask's 43 at MedQuAD's
+        size). That connection sees committed rows only: not while this thread's connection
+        is inside a transaction of its own (a write, a test)."""
+        return not self._backend.connection.in_atomic_block
 
     def __init__(self, backend: PostgresqlBackend, filters: SearchFilters | None) -> None:
         self._backend = backend
