@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ def children(pid: int) -> list[int]:
             if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(stat.parent.name))
     return sorted(found)
+
+
+def workers_started(pid: int, count: int) -> list[int]:
+    """gunicorn's `count` workers under `pid`, once forked (its socket answers before)."""
+    deadline = time.monotonic() + 60
+    while len(found := children(pid)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
 
 
 def maps_onnxruntime(pid: int) -> bool:
@@ -112,7 +121,7 @@ def test_with_workers_gunicorn_answers_from_each_worker_and_stops_on_sigterm(
         first, _ = get(port, "/ask/?q=is+ibuprofen+safe+in+pregnancy")  # exports the graph
         assert first.status == 200
         assert first.getheader("Server") != "healthqa"
-        workers = children(proc.pid)
+        workers = workers_started(proc.pid, 2)
         assert len(workers) == 2
         # With one worker stopped, only the other can accept the connection: each answers.
         for stopped, running in (workers, workers[::-1]):
@@ -171,7 +180,7 @@ def test_with_workers_metrics_count_every_workers_requests(tmp_path: Path) -> No
     env = site_env(tmp_path, HF_HUB_OFFLINE="1")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     with serve_process(tmp_path, env, "--workers", "2", "--threads", "1") as (proc, port):
-        workers = children(proc.pid)
+        workers = workers_started(proc.pid, 2)
         assert len(workers) == 2
         # With one worker stopped, the other answers: 3 requests to one, 2 to the other.
         for stopped, times in ((workers[0], 3), (workers[1], 2)):
