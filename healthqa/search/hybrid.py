@@ -21,9 +21,7 @@ from healthqa.search.text import stem_words
 from healthqa.search.types import DenseCandidate, Hit, Searcher, SearchFilters, VectorSearcher
 
 CANDIDATES = 100  # from each of the dense and the lexical searcher, before fusion
-
-
-SCAN_THREADS = 4
+SCAN_THREADS = 4  # each may hold a database connection of its own (PostgreSQL)
 
 
 @functools.cache
