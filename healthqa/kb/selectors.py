@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
@@ -231,22 +232,29 @@ _Q = Question._meta.db_table
 _NEIGHBOURS_SQL = f"""
 SELECT id, slug, title, category_id, side FROM (
     SELECT id, slug, title, category_id, 0 AS side FROM {_Q}
-    WHERE category_id = %s AND status = %s AND (title < %s OR (title = %s AND id < %s))
-    ORDER BY title DESC, id DESC LIMIT 1
+    WHERE category_id = %s AND status = %s AND ({{title}}, id) < (%s, %s)
+    ORDER BY {{title}} DESC, id DESC LIMIT 1
 ) before_this
 UNION ALL
 SELECT id, slug, title, category_id, side FROM (
     SELECT id, slug, title, category_id, 1 AS side FROM {_Q}
-    WHERE category_id = %s AND status = %s AND (title > %s OR (title = %s AND id > %s))
-    ORDER BY title, id LIMIT 1
+    WHERE category_id = %s AND status = %s AND ({{title}}, id) > (%s, %s)
+    ORDER BY {{title}}, id LIMIT 1
 ) after_this
 """
+# Titles compared in code-point order, as lists sort them (kb.text.CodePointOrder); on
+# PostgreSQL the title indexes are built in that collation (kb migration 0006).
+_NEIGHBOURS = {"postgresql": _NEIGHBOURS_SQL.format(title='title COLLATE "C"')}
 
 
 def question_neighbours(*, question: Question) -> tuple[Question | None, Question | None]:
     """Previous and next published question in the same category, by title (one query)."""
-    # Each side walks the (category, status, title, id) index one step.
-    key = [question.category_id, PUBLISHED, question.title, question.title, question.pk]
-    rows = Question.objects.raw(_NEIGHBOURS_SQL, key + key)
+    # Each side walks the (category, status, title, id) index one step. The row comparison is
+    # the index's own order, so PostgreSQL starts the walk at the question (an OR of title and
+    # id conditions made it gather and sort the category's earlier titles: 4 ms a page).
+    key = [question.category_id, PUBLISHED, question.title, question.pk]
+    sql = _NEIGHBOURS.get(connections[Question.objects.db].vendor) or _NEIGHBOURS_SQL.format(
+        title="title")
+    rows = Question.objects.raw(sql, key + key)
     found = {q.side: q for q in rows}  # type: ignore[attr-defined]
     return found.get(0), found.get(1)
