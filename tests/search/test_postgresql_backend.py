@@ -129,6 +129,19 @@ def test_vectors_are_searched_in_the_database_through_the_hnsw_index() -> None:
     assert f"Index Scan using {VECTORS}_hnsw_{DIM}" in plan, plan
 
 
+def test_the_pgvector_column_holds_each_stored_vector_bit_for_bit() -> None:
+    # Written in pgvector's binary form: text with float32's 7 significant digits is not
+    # always the same float32 again (9 digits are).
+    build()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT vector, embedding::real[] FROM {VECTORS}")
+        rows = cur.fetchall()
+    assert len(rows) > 10
+    for blob, embedding in rows:
+        stored = np.frombuffer(bytes(blob), dtype=np.float32)
+        assert np.array_equal(np.array(embedding, dtype=np.float32), stored)
+
+
 def test_rows_the_index_does_not_give_are_found_by_an_exact_scan() -> None:
     # An HNSW scan can give fewer rows than asked although more are allowed: rows rolled back
     # or rewritten wait in the graph for VACUUM, and with many copies of the same vectors
