@@ -72,16 +72,23 @@ class HybridSearcher:
         view = self.dense.view(filters)
         scan = scan_pool().submit(_in_pool, view.nearest, vector, self.candidates) \
             if view.concurrent else None
+        early: list[DenseCandidate] | None = None
         try:
             lexical = {h.question_id: h.score for h in
                        self.lexical.search(query, k=self.candidates, filters=filters)}
+            if scan is not None:
+                # Lexical candidates need their cosine too (a dot product each, not a scan):
+                # all of them, while the scan is still running, rather than after it those
+                # it did not find (on PostgreSQL, a query's 3 ms off the ask's path).
+                early = view.candidates(vector, list(lexical))
         finally:
             dense = scan.result() if scan is not None else None
         if dense is None:
             dense = view.nearest(vector, self.candidates)
-        # Lexical candidates need their cosine too: a dot product per question, not a scan.
         found = {c.question_id for c in dense}
-        dense += view.candidates(vector, [q for q in lexical if q not in found])
+        if early is None:
+            early = view.candidates(vector, [q for q in lexical if q not in found])
+        dense += [c for c in early if c.question_id not in found]
         if not dense:
             return []
         best_lexical = max(lexical.values(), default=0.0) or 1.0

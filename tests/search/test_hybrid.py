@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder, lexical_searcher
 from healthqa.search.hybrid import HybridSearcher, weights_replace
 from healthqa.search.match import WEIGHTS
-from healthqa.search.types import Hit, SearchFilters
+from healthqa.search.types import DenseCandidate, Hit, SearchFilters
 from healthqa.search.vectors import vector_matrix
 from tests.search.corpus import build
 
@@ -104,3 +106,52 @@ def test_other_weights_change_the_ranking_and_keep_the_searchers() -> None:
     hits = lexical_only.search("kidney stones", k=5)
     lexical = np.array([h.lexical or 0.0 for h in hits])
     assert list(lexical) == sorted(lexical, reverse=True)
+
+
+class _Lexical:
+    def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None
+               ) -> list[Hit]:
+        return [Hit(question_id=i, score=float(10 - i)) for i in (1, 2, 3)]
+
+
+class _View:
+    """A scan that can end only once the lexical candidates' cosines have been asked for."""
+
+    concurrent = True
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.scan_waited_for_cosines = False
+
+    def _candidate(self, question_id: int) -> DenseCandidate:
+        return DenseCandidate(question_id=question_id, cosine=question_id / 10,
+                              question_type="information", focus_words=())
+
+    def nearest(self, vector: np.ndarray, count: int) -> list[DenseCandidate]:
+        self.scan_waited_for_cosines = self.asked.wait(timeout=5)
+        return [self._candidate(i) for i in (3, 4)]
+
+    def candidates(self, vector: np.ndarray, question_ids: list[int]) -> list[DenseCandidate]:
+        self.asked.set()
+        return [self._candidate(i) for i in question_ids]
+
+
+class _Dense:
+    def __init__(self, view: _View) -> None:
+        self._view = view
+
+    def encode(self, query: str) -> np.ndarray:
+        return np.ones(3, dtype=np.float32)
+
+    def view(self, filters: SearchFilters | None) -> _View:
+        return self._view
+
+
+def test_the_lexical_candidates_cosines_are_fetched_while_the_scan_runs() -> None:
+    view = _View()
+    searcher = HybridSearcher(lexical=_Lexical(), dense=_Dense(view))  # type: ignore[arg-type]
+    hits = searcher.search("anything", k=10)
+    assert view.scan_waited_for_cosines
+    # Every candidate once, with its own cosine: 3 found by both, 4 by the scan alone.
+    assert sorted((h.question_id, h.dense) for h in hits) == [
+        (1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4)]
