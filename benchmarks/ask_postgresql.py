@@ -68,11 +68,11 @@ def measure(queries_file: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"vendor": connection.vendor, "queries": len(texts),
                            "latency_ms": {k: percentiles(v) for k, v in timings.items()},
                            "tops": tops}
-    if connection.vendor == "postgresql":
-        out["recall"] = _recall(np.stack(vectors), dense)
-    with open("/proc/self/status") as handle:
+    with open("/proc/self/status") as handle:  # before the recall check loads every vector
         out["rss_mb"] = next(int(line.split()[1]) // 1024 for line in handle
                              if line.startswith("VmRSS:"))
+    if connection.vendor == "postgresql":
+        out["recall"] = _recall(np.stack(vectors), dense)
     return out
 
 

@@ -212,13 +212,13 @@ def add_synthetic(db: sqlite3.Connection, *, total: int, report: dict[str, Any])
             pending["q"].append((
                 pk, f"synthetic/{pk}", f"synthetic-{pk}", new_title, body or "", name, "[]",
                 qtype, "published", url or "", 0, answered, pattern.sub(name, excerpt or ""),
-                digest, now, now, now, None, category, source,
+                digest, now, now, now, None, category, source, now if answered else None,
             ))
             if answered:
                 pending["a"].append((
                     next_answer + made, 1, answer_text, "text",
                     f"<p>{html.escape(answer_text)}</p>", now, now, None, pk,
-                    answer_source.get(qid),
+                    answer_source.get(qid), 0, 0,
                 ))
             pending["f"].append((pk, new_title, name, body or "",
                                  pattern.sub(name, fts_answers or "")))
@@ -244,12 +244,12 @@ def write(db: sqlite3.Connection, pending: dict[str, list[Any]]) -> None:
     db.executemany(
         "INSERT INTO kb_question (id, external_id, slug, title, body, focus, focus_synonyms, "
         "question_type, status, source_url, is_demo, has_answer, excerpt, content_hash, "
-        "created_at, published_at, updated_at, last_reviewed_at, category_id, source_id) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", pending["q"])
+        "created_at, published_at, updated_at, last_reviewed_at, category_id, source_id, "
+        "answered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", pending["q"])
     db.executemany(
         "INSERT INTO kb_answer (id, position, body, body_format, body_html, created_at, "
-        "updated_at, author_id, question_id, source_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        pending["a"])
+        "updated_at, author_id, question_id, source_id, agree_count, helpful_count) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", pending["a"])
     db.executemany("INSERT INTO search_fts(rowid, title, focus, body, answers) "
                    "VALUES (?,?,?,?,?)", pending["f"])
     db.executemany("INSERT INTO search_questionvector (question_id, vector, content_hash) "
