@@ -22,10 +22,12 @@ from healthqa.search.backends.postgresql import (
     VECTORS,
     suggest_tsquery,
 )
-from healthqa.search.dense import DenseSearcher
-from healthqa.search.engine import encoder
+from healthqa.search.dense import DenseSearcher, DenseView
+from healthqa.search.engine import encoder, searcher
 from healthqa.search.minilm import DIM
+from healthqa.search.models import IndexMeta
 from healthqa.search.text import MARK_CLOSE, MARK_OPEN
+from healthqa.search.vectors import IndexMismatch
 from tests.pg import on_postgresql
 from tests.search.corpus import build
 
@@ -105,7 +107,7 @@ def test_vectors_are_searched_in_the_database_through_the_hnsw_index() -> None:
     questions = build()
     searcher = DenseSearcher(encoder=encoder())
     view = searcher.view(None)
-    assert type(view).__name__ == "PgVectorView"  # no copy of the vectors in this process
+    assert not isinstance(view, DenseView)  # no copy of the vectors in this process
     query = encoder().encode(["What are the treatments for Gout?"])[0]
     nearest = view.nearest(query, 5)
     assert nearest[0].question_id == questions["t/0/3"].pk
@@ -140,6 +142,15 @@ def test_the_pgvector_column_holds_each_stored_vector_bit_for_bit() -> None:
     for blob, embedding in rows:
         stored = np.frombuffer(bytes(blob), dtype=np.float32)
         assert np.array_equal(np.array(embedding, dtype=np.float32), stored)
+
+
+def test_vectors_of_another_model_are_refused_by_a_search_in_the_database() -> None:
+    build()
+    IndexMeta.objects.filter(key="dim").update(value="128")
+    with pytest.raises(IndexMismatch, match="healthqa reindex"):
+        DenseSearcher(encoder=encoder()).search("gout", k=5)
+    with pytest.raises(IndexMismatch, match="healthqa reindex"):
+        searcher("hybrid").search("How is gout treated?", k=5)
 
 
 def test_rows_the_index_does_not_give_are_found_by_an_exact_scan() -> None:
