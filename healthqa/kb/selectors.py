@@ -244,7 +244,8 @@ SELECT id, slug, title, category_id, side FROM (
 """
 # Titles compared in code-point order, as lists sort them (kb.text.CodePointOrder); on
 # PostgreSQL the title indexes are built in that collation (kb migration 0006).
-_NEIGHBOURS = {"postgresql": _NEIGHBOURS_SQL.format(title='title COLLATE "C"')}
+_NEIGHBOURS = {"postgresql": _NEIGHBOURS_SQL.format(title='title COLLATE "C"'),
+               "sqlite": _NEIGHBOURS_SQL.format(title="title")}  # BINARY, its default
 
 
 def question_neighbours(*, question: Question) -> tuple[Question | None, Question | None]:
@@ -253,8 +254,6 @@ def question_neighbours(*, question: Question) -> tuple[Question | None, Questio
     # the index's own order, so PostgreSQL starts the walk at the question (an OR of title and
     # id conditions made it gather and sort the category's earlier titles: 4 ms a page).
     key = [question.category_id, PUBLISHED, question.title, question.pk]
-    sql = _NEIGHBOURS.get(connections[Question.objects.db].vendor) or _NEIGHBOURS_SQL.format(
-        title="title")
-    rows = Question.objects.raw(sql, key + key)
+    rows = Question.objects.raw(_NEIGHBOURS[connections[Question.objects.db].vendor], key + key)
     found = {q.side: q for q in rows}  # type: ignore[attr-defined]
     return found.get(0), found.get(1)
