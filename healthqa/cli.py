@@ -338,18 +338,33 @@ def search(query: str | None, queries: Path | None, top: int, mode: str, fmt: st
               "[default: $HEALTHQA_DATA_DIR/evaluation].")
 @click.option("--tune", is_flag=True,
               help="Also grid-search the fusion weights on the tuning half (a few minutes).")
+@click.option("--messages", type=click.Path(exists=True, path_type=Path),
+              default=Path("../shared/data/consumer-questions"), show_default=True,
+              help="Real readers' messages with expert summaries (chq-summaries.jsonl).")
+@click.option("--topics", default="all", show_default=True, metavar="all|N",
+              help="Check the named topic first on every MedQuAD topic, on N of them, or "
+              "(0) not at all; every topic takes about 10 minutes.")
 def eval_(medquad: Path, rqe: Path, size: int, seed: int, out_dir: Path | None,
-          tune: bool) -> None:
-    """Measure lexical, dense and fused search on a MedQuAD dev set, and the match on RQE."""
+          tune: bool, messages: Path, topics: str) -> None:
+    """Measure lexical, dense and fused search on a MedQuAD dev set, the match on RQE, real
+    readers' messages and the named topic first."""
     setup_django()
     from healthqa.config.declared import setting
     from healthqa.evaluation.runner import NotImported, evaluation_run
     from healthqa.search.vectors import IndexMismatch
 
     out_dir = out_dir or Path(setting("HEALTHQA_DATA_DIR")) / "evaluation"
+    if topics.strip().lower() == "all":
+        topics_count: int | None = None
+    elif topics.strip().isdigit():
+        topics_count = int(topics)
+    else:
+        raise click.BadParameter(f"{topics!r}: give 'all' or a number of topics",
+                                 param_hint="--topics")
     try:
         result = evaluation_run(medquad_dir=medquad, rqe_dir=rqe, out_dir=out_dir, size=size,
                                 seed=seed, progress=sys.stderr.isatty(), tune=tune,
+                                messages=messages, topics=topics_count,
                                 echo=lambda m: click.echo(m, err=True))
     except (NotImported, ValueError, IndexMismatch) as exc:
         raise click.ClickException(str(exc)) from None

@@ -15,6 +15,8 @@ from healthqa.community.notify import notify
 from healthqa.community.text import field_text
 from healthqa.kb import editing
 from healthqa.kb.models import Category, Question
+from healthqa.search.intent import question_type_of
+from healthqa.search.topics import focus_infer
 
 TITLE_CHARS = 300
 BODY_CHARS = 5000
@@ -55,6 +57,12 @@ def _decided(submission: Submission, editor: User, state: str) -> None:
     submission.decided_by = editor
 
 
+def topic_suggested(*, submission: Submission) -> str:
+    """The topic an editor is offered for a sent question: the asker's, else the knowledge
+    base's topic its title names ("" when it names none)."""
+    return submission.focus or focus_infer(submission.title)
+
+
 def submission_publish(*, editor: User, submission: Submission, title: str,
                        body: str, category: Category, focus: str = "") -> Question:
     """Publish a sent question as open (its page says it waits for an expert)."""
@@ -66,6 +74,7 @@ def submission_publish(*, editor: User, submission: Submission, title: str,
     with transaction.atomic():
         question = editing.question_create(
             title=title, body=body, category=category, focus=focus,
+            question_type=question_type_of(title),
             external_id=f"healthqa/submission/{submission.pk}",
             comment=f"Published from a reader's question by {editor.get_username()}")
         submission.title, submission.body, submission.category = title, body, category

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from healthqa.evaluation.consumer import ConsumerReport, consumer_markdown
 from healthqa.evaluation.devset import (
     DevSetFiles,
     devset_load,
@@ -19,6 +20,7 @@ from healthqa.evaluation.devset import (
     devset_write,
     medquad_corpus_read,
 )
+from healthqa.evaluation.readers import consumer_run, topic_first_run
 from healthqa.evaluation.report import (
     DevSetReport,
     MatchScorer,
@@ -30,6 +32,7 @@ from healthqa.evaluation.report import (
     rqe_evaluate,
 )
 from healthqa.evaluation.rqe import RqePair, rqe_pairs_read
+from healthqa.evaluation.topics import TopicFirstReport, misses_write, topic_first_markdown
 from healthqa.evaluation.trec import run_write
 from healthqa.search.encoder import Encoder
 
@@ -198,6 +201,8 @@ class EvaluationResult:
     rqe: RqeReport | None
     markdown: str
     report_path: Path
+    consumer: ConsumerReport | None = None
+    topics: TopicFirstReport | None = None
 
 
 def _halves_table(halves: Mapping[str, DevSetReport]) -> list[str]:
@@ -216,14 +221,25 @@ def settings_markdown() -> str:
     from healthqa.search.engine import encoder
     from healthqa.search.match import CONFIDENT_AT, WEIGHTS
 
-    return (f"Encoder `{encoder().name}`; match weights {WEIGHTS}; lexical ranking: "
+    return (f"Encoder `{encoder().name}`; weights {WEIGHTS}; lexical ranking: "
             f"{lexical_backend().ranking}; CONFIDENT_AT {CONFIDENT_AT}.\n")
+
+
+def _progress(enabled: bool, unit: str) -> Callable[[Iterable, str], Iterable] | None:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return lambda items, label: tqdm(items, desc=f"{label}", unit=unit)
 
 
 def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, size: int = 1000,
                    seed: int = 13, progress: bool = False, tune: bool = False,
+                   messages: Path | None = None, topics: int | None = 0,
                    echo: Callable[[str], None] | None = None) -> EvaluationResult:
-    """Build the dev set, rank it with lexical, dense and fused search, score RQE, write up."""
+    """Build the dev set, rank it with lexical, dense and fused search, score RQE, then real
+    messages (when `messages` names them) and the named topic (every topic when `topics` is
+    None, that many when a number, not at all when 0); write it all up."""
     say = echo or (lambda _: None)
     out_dir = Path(out_dir)
     say(f"building the dev set ({size:,} queries, seed {seed}) from {medquad_dir}")
@@ -259,11 +275,25 @@ def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, si
     if rqe_dir is not None:
         say(f"scoring the RQE pairs in {rqe_dir}")
         rqe = rqe_run(rqe_dir=Path(rqe_dir))
+    consumer = None
+    if messages is not None:
+        say(f"searching the real messages in {messages}, their summaries among the questions")
+        consumer = consumer_run(messages_path=Path(messages),
+                                progress=_progress(progress, " messages"))
+    topic_report = None
+    if topics != 0:
+        say("asking every template of " + ("every MedQuAD topic" if topics is None
+                                           else f"{topics:,} MedQuAD topics"))
+        topic_report = topic_first_run(medquad_dir=Path(medquad_dir), limit=topics,
+                                       progress=_progress(progress, " topics"))
     markdown = "\n".join([
         f"## healthqa evaluation (dev set: {size:,} queries, seed {seed})", "",
         settings_markdown(), report_markdown(devset=report, rqe=rqe), *_halves_table(halves),
-        tuning])
+        consumer_markdown(consumer) if consumer else "",
+        topic_first_markdown(topic_report) if topic_report else "", tuning])
     path = out_dir / "evaluation.md"
     path.write_text(markdown, encoding="utf-8")
+    if topic_report is not None:
+        misses_write(report=topic_report, out=out_dir / "topic-misses.tsv")
     return EvaluationResult(devset=report, halves=halves, rqe=rqe, markdown=markdown,
-                            report_path=path)
+                            report_path=path, consumer=consumer, topics=topic_report)

@@ -50,6 +50,7 @@ class Features:
     candidates: Candidates
     type_agree: np.ndarray
     focus: np.ndarray
+    topic: np.ndarray  # 1.0 where the candidate is about a topic the query names
 
 
 def candidates_gather(*, queries: Mapping[str, str], progress: bool = False
@@ -85,8 +86,8 @@ def candidates_gather(*, queries: Mapping[str, str], progress: bool = False
 def features_compute(*, queries: Mapping[str, str], candidates: Mapping[str, Candidates]
                      ) -> dict[str, Features]:
     """Type agreement and focus overlap of every candidate, with the current intent rules."""
-    from healthqa.search.intent import question_types
-    from healthqa.search.match import focus_overlap, type_agreement
+    from healthqa.search.intent import focus_words, question_types
+    from healthqa.search.match import focus_overlap, topics_named, type_agreement
     from healthqa.search.text import stem_words
 
     out = {}
@@ -96,7 +97,9 @@ def features_compute(*, queries: Mapping[str, str], candidates: Mapping[str, Can
         out[qid] = Features(
             candidates=c,
             type_agree=np.asarray([type_agreement(types, t) for t in c.question_type]),
-            focus=np.asarray([focus_overlap(words, f) for f in c.focus_sets]))
+            focus=np.asarray([focus_overlap(words, f) for f in c.focus_sets]),
+            topic=np.asarray(topics_named(words, set(focus_words(queries[qid])), c.focus_sets),
+                             dtype=np.float64))
     return out
 
 
@@ -110,7 +113,7 @@ def features_rank(*, features: Features, weights: MatchWeights, k: int = 10
         return []
     semantic = match_score(cosine=cast(Any, c.cosine), type_agree=cast(Any, features.type_agree),
                            focus=cast(Any, features.focus), weights=weights)
-    score = np.asarray(semantic) + weights.lexical * c.lexical
+    score = np.asarray(semantic) + weights.lexical * c.lexical + weights.topic * features.topic
     order = np.lexsort((c.ids, -score))[:k]  # ties by question id, as the searcher breaks them
     return [(c.names[i], float(score[i])) for i in order]
 

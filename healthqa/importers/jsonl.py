@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from healthqa.importers.units import ParsedUnit, Unit, UnitError
 from healthqa.kb.records import AnswerRecord, AuthorRecord, QuestionRecord, SourceRecord
 from healthqa.kb.urls_safe import NotHttpURL, http_url_check
+from healthqa.search.intent import question_type_of
 
 # Lengths follow the model fields (healthqa/kb/models.py).
 MAX = {
@@ -121,15 +122,18 @@ def jsonl_parse_line(line: str) -> QuestionRecord:
     status = _str(obj, "status", default="published")
     if status not in STATUSES:
         raise LineError(f'field "status" must be one of {", ".join(STATUSES)}, not {status!r}')
+    title = _str(obj, "title", required=True, limit=MAX["title"])
     return QuestionRecord(
         external_id=_str(obj, "external_id", required=True, limit=MAX["external_id"]),
-        title=_str(obj, "title", required=True, limit=MAX["title"]),
+        title=title,
         body=_str(obj, "question"),
         category_path=_category(obj),
         focus=_str(obj, "focus", limit=MAX["focus"]),
         focus_synonyms=tuple(_str_list(obj, "focus_synonyms", limit=MAX["focus_synonym"])),
-        question_type=_str(obj, "question_type", default="information",
-                           limit=MAX["question_type"]),
+        # Without one, the type its title asks ("How is gout treated?" -> "treatment"): a
+        # question filed as "information" would be ranked down for every other kind asked.
+        question_type=_str(obj, "question_type", limit=MAX["question_type"])
+        or question_type_of(title),
         tags=tuple(_str_list(obj, "tags", limit=MAX["tag"])),
         status=status,
         last_reviewed=_date(obj, "last_reviewed"),

@@ -15,8 +15,15 @@ from dataclasses import replace
 import numpy as np
 from django.db import close_old_connections, connections
 
-from healthqa.search.intent import question_types
-from healthqa.search.match import WEIGHTS, MatchWeights, focus_overlap, match_score, type_agreement
+from healthqa.search.intent import focus_words, question_types
+from healthqa.search.match import (
+    WEIGHTS,
+    MatchWeights,
+    focus_overlap,
+    match_score,
+    topics_named,
+    type_agreement,
+)
 from healthqa.search.text import stem_words
 from healthqa.search.types import DenseCandidate, Hit, Searcher, SearchFilters, VectorSearcher
 
@@ -94,9 +101,10 @@ class HybridSearcher:
         best_lexical = max(lexical.values(), default=0.0) or 1.0
         types = question_types(query)
         words = set(stem_words(query))
+        named = topics_named(words, set(focus_words(query)), [c.focus_words for c in dense])
         hits = []
         w = self.weights
-        for c in dense:
+        for c, on_topic in zip(dense, named, strict=True):
             semantic = match_score(
                 cosine=c.cosine,
                 type_agree=type_agreement(types, c.question_type),
@@ -104,7 +112,8 @@ class HybridSearcher:
                 weights=w,
             )
             lex = lexical.get(c.question_id, 0.0) / best_lexical
-            hits.append(Hit(question_id=c.question_id, score=semantic + w.lexical * lex,
+            score = semantic + w.lexical * lex + w.topic * on_topic
+            hits.append(Hit(question_id=c.question_id, score=score,
                             lexical=lexical.get(c.question_id), dense=c.cosine, match=semantic))
         hits.sort(key=lambda h: (-h.score, h.question_id))
         return hits[:k]

@@ -123,6 +123,18 @@ def question_types(query: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def question_type_of(question: str, *, default: str = "information") -> str:
+    """The one question type a question's own text asks ("How is gout treated?" ->
+    "treatment"), for a question stored without one: of the types found, the one whose rule
+    is listed first; `default` when none is found."""
+    found = question_types(question)
+    for _, types, _ in _RULES:
+        for qtype in types:
+            if qtype in found:
+                return qtype
+    return default
+
+
 def focus_words(question: str) -> frozenset[str]:
     """The words of a question that name what it is about, not what kind of question it is.
 

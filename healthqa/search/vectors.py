@@ -21,6 +21,7 @@ from healthqa.kb.models import Question
 from healthqa.search.backends import lexical_backend
 from healthqa.search.encoder import DEFAULT_BATCH_SIZE, Encoder
 from healthqa.search.models import IndexMeta, VectorChange
+from healthqa.search.names import focus_plain
 from healthqa.search.text import stem_words
 
 FORMAT_VERSION = "1"
@@ -528,10 +529,12 @@ def _load(dim: int) -> VectorMatrix:
 
 
 def focus_words(focus: str, synonyms_json: str | None) -> tuple[frozenset[str], ...]:
-    names = [focus]
+    """The word sets of a question's focus, of its plain name (names.focus_plain) and of up to
+    five synonyms: the names a reader may call its topic by."""
+    names = [focus, focus_plain(focus)]
     if synonyms_json:
         names.extend(json.loads(synonyms_json)[:5])
-    sets = (frozenset(stem_words(name)) for name in names if name)
+    sets = dict.fromkeys(frozenset(stem_words(name)) for name in names if name)
     return tuple(s for s in sets if s)
 
 

@@ -340,6 +340,7 @@ def test_publishing_makes_an_open_question_found_by_search_at_once(
             focus="Pelvic girdle pain")
     assert (question.title, question.status, question.has_answer) == (
         TITLE, Question.Status.PUBLISHED, False)
+    assert question.question_type == "outlook"  # "how long": the type its title asks
     assert question.answered_at is None and question.published_at is not None
     assert question.external_id == f"healthqa/submission/{sent.pk}"
     sent.refresh_from_db()
@@ -775,3 +776,16 @@ def test_question_edit_and_answer_remove_keep_search_and_derived_fields_in_step(
     assert (question.has_answer, question.excerpt) == (False, "")
     assert [h.answers for h in ask_question(text="quokka pain after birth").hits
             if h.question.pk == question.pk] == [()]
+
+
+def test_an_editor_is_offered_the_topic_the_question_names(
+        kb: KB, member: User, editor: User, django_capture_on_commit_callbacks: Any) -> None:
+    sent = send(member, "pelvic grdle pain after birth??", BODY)
+    with django_capture_on_commit_callbacks(execute=True):
+        asking.submission_publish(editor=editor, submission=sent, title=TITLE, body=BODY,
+                                  category=kb.back_pain.category, focus="Pelvic girdle pain")
+    later = send(member, "Does pelvic girdle pain come back in a second pregnancy?", BODY)
+    assert asking.topic_suggested(submission=later) == "Pelvic girdle pain"
+    later.focus = "Second pregnancy"  # the asker's own topic comes first
+    assert asking.topic_suggested(submission=later) == "Second pregnancy"
+    assert asking.topic_suggested(submission=send(member, "Can I fly at 30 weeks?", BODY)) == ""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from healthqa.cli import main
+from healthqa.evaluation.consumer import ID_PREFIX
 from healthqa.evaluation.rqe import RqePair
 from healthqa.evaluation.runner import (
     HELD_OUT,
@@ -144,3 +146,31 @@ def test_the_report_names_the_lexical_ranking_of_the_database_it_measured() -> N
     assert ("ts_rank (english stemmer)" in line) if on_postgresql() else (
         "FTS5 bm25, column weights (title, focus, question, answers) (6.0, 8.0, 2.0, 1.0)"
         in line)
+
+
+def test_the_eval_command_measures_real_messages_and_the_named_topic_and_cleans_up(
+        imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
+    messages = tmp_path / "chq"
+    messages.mkdir()
+    rows = [{"id": f"meqsum:{n}", "question": text, "summary": summary} for n, (text, summary)
+            in enumerate([("My toe is swollen and red, the doctor said gout. How do they "
+                           "treat it? Thanks", "How is gout treated?"),
+                          ("hi, what is glaucoma exactly", "What is glaucoma?")])]
+    (messages / "chq-summaries.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    before = Question.objects.count()
+    result = CliRunner().invoke(main, [
+        "eval", "--medquad", str(imported_tiny_medquad), "--rqe", str(rqe_dir), "--size", "4",
+        "--out", str(tmp_path / "eval"), "--messages", str(messages), "--topics", "all"])
+    assert result.exit_code == 0, result.output
+    assert "### Real messages: where the expert's summary ranks" in result.output
+    assert "| checking half | summary | 1 |" in result.output
+    assert "### The named topic first:" in result.output
+    assert "| side effects | X side effects? |" in result.output
+    assert (tmp_path / "eval" / "topic-misses.tsv").read_text().startswith("template\tquery")
+    assert Question.objects.count() == before  # the summaries were taken out again
+    assert not Question.objects.filter(external_id__startswith=ID_PREFIX).exists()
+
+    bad = CliRunner().invoke(main, ["eval", "--medquad", str(imported_tiny_medquad),
+                                    "--topics", "some"])
+    assert bad.exit_code == 2 and "'some': give 'all' or a number of topics" in bad.output

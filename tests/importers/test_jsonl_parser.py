@@ -52,6 +52,16 @@ def test_optional_fields_take_their_defaults() -> None:
     assert record.source is None and record.last_reviewed is None
 
 
+def test_a_question_without_a_type_takes_the_type_its_title_asks() -> None:
+    def qtype(title: str, **extra: str) -> str:
+        return jsonl_parse_line(json.dumps({"external_id": "x/1", "title": title,
+                                            "category": "Bones", **extra})).question_type
+
+    assert qtype("How is gout treated?") == "treatment"
+    assert qtype("Who manufactures cetirizine?") == "information"  # none found
+    assert qtype("How is gout treated?", question_type="outlook") == "outlook"  # as given
+
+
 BAD_LINES: list[tuple[str, dict[str, Any] | str, str]] = [
     ("not json", '{"external_id": "x/1", "title": ', "not valid JSON"),
     ("not an object", "[1, 2]", "a line must be a JSON object, not a list"),

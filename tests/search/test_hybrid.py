@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from healthqa.kb.models import Category
+from healthqa.kb.models import Category, Question
 from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder, lexical_searcher
 from healthqa.search.hybrid import HybridSearcher, weights_replace
@@ -32,14 +32,18 @@ def ranking(hits: list[Hit]) -> list[tuple[int, float]]:
     return [(h.question_id, round(h.score, 6)) for h in hits]
 
 
-def test_the_score_is_the_match_score_plus_the_weighted_relative_bm25() -> None:
+def test_the_score_is_the_match_score_plus_the_weighted_bm25_plus_the_named_topic() -> None:
     build()
     hits = hybrid().search("How is gout treated?", k=20)
     best_lexical = max(h.lexical or 0.0 for h in hits)
+    foci = dict(Question.objects.values_list("pk", "focus"))
     for h in hits:
         assert h.match is not None and h.dense is not None
         relative = (h.lexical or 0.0) / best_lexical
-        assert h.score == pytest.approx(h.match + WEIGHTS.lexical * relative, abs=1e-9)
+        # "gout" is all the query's topic words: a gout question gets the whole topic weight.
+        topic = WEIGHTS.topic if foci[h.question_id].casefold() == "gout" else 0.0
+        assert h.score == pytest.approx(h.match + WEIGHTS.lexical * relative + topic, abs=1e-9)
+    assert {foci[h.question_id].casefold() for h in hits[:2]} == {"gout"}
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

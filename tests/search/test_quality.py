@@ -18,6 +18,8 @@ from healthqa.evaluation.report import devset_evaluate
 from healthqa.evaluation.runner import engine_ranker, rqe_run
 from healthqa.importers.api import medquad_import
 from healthqa.kb.models import Question
+from healthqa.kb.records import QuestionRecord
+from healthqa.kb.services import questions_import
 from healthqa.search import encoder as encoders
 from healthqa.search.encoder import OnnxEncoder
 from healthqa.search.engine import searcher
@@ -36,7 +38,7 @@ PINNED_MRR = {"lexical": 0.543, "dense": 0.825, "fused": 0.931}
 PINNED_MRR_POSTGRESQL = {"lexical": 0.587, "dense": 0.825, "fused": 0.921}
 MRR_TOLERANCE = 0.03
 # The full RQE sets, so these are the very figures of docs/evaluation.md.
-PINNED_RQE_AUC, PINNED_RQE_ACCURACY = 0.929, 0.821
+PINNED_RQE_AUC, PINNED_RQE_ACCURACY = 0.928, 0.841
 
 
 @pytest.fixture
@@ -71,6 +73,25 @@ def test_a_story_around_the_question_does_not_hide_its_type(real_model: OnnxEnco
     story = ("My dad is 67 and his big toe swelled up overnight, the doctor says it is gout. "
              "He hates pills. How do they treat it?")
     assert _top_title(story) == "What are the treatments for Gout?"
+
+
+@pytest.mark.django_db
+def test_the_topic_a_question_names_comes_before_other_topics_of_the_asked_type(
+        real_model: OnnxEncoder) -> None:
+    """The issue's misses: "Cystoscopy side effects?" ranked drugs' side effects first."""
+    crafted_kb_write()
+    drugs = [QuestionRecord(
+        external_id=f"crafted/drug-{n}", title=f"What are the side effects or risks of {d} ?",
+        category_path=("Drugs",), focus=d, question_type="side effects")
+        for n, d in enumerate(("Azithromycin", "Bisacodyl", "Aprepitant", "Baclofen oral"))]
+    topics = [QuestionRecord(external_id=f"crafted/topic-{n}", title=f"What is (are) {t} ?",
+                             category_path=("Conditions",), focus=t)
+              for n, t in enumerate(("Cystoscopy", "Norrie disease", "Oral mucositis"))]
+    questions_import(records=[*drugs, *topics], comment="the named topic")
+    for topic in ("Cystoscopy", "Norrie disease", "Oral mucositis", "Gout", "Asthma"):
+        assert topic in _top_title(f"{topic} side effects?"), topic
+        assert topic in _top_title(f"My doctor said I have {topic.lower()}. Is it serious?")
+    assert "Bisacodyl" in _top_title("bisacodyl side effects?")
 
 
 @pytest.mark.shared

@@ -149,7 +149,8 @@ def editor_submission(request: HttpRequest, pk: int) -> HttpResponse:
                                                                      "category", "question"),
                                    pk=pk)
     values = {"title": submission.title, "body": submission.body,
-              "category": str(submission.category_id or ""), "focus": submission.focus,
+              "category": str(submission.category_id or ""),
+              "focus": asking.topic_suggested(submission=submission),
               "reason": "", "into": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
