@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from healthqa.evaluation.consumer import ConsumerReport, consumer_markdown
+from healthqa.evaluation.consumer import ConsumerReport, consumer_markdown, messages_read
 from healthqa.evaluation.devset import (
     DevSetFiles,
     devset_load,
@@ -20,7 +20,13 @@ from healthqa.evaluation.devset import (
     devset_write,
     medquad_corpus_read,
 )
-from healthqa.evaluation.readers import consumer_run, topic_first_run
+from healthqa.evaluation.fairness import (
+    FairnessReport,
+    demo_loader,
+    fairness_evaluate,
+    fairness_markdown,
+)
+from healthqa.evaluation.readers import ask_ranker, consumer_run, topic_first_run
 from healthqa.evaluation.report import (
     DevSetReport,
     MatchScorer,
@@ -203,6 +209,7 @@ class EvaluationResult:
     report_path: Path
     consumer: ConsumerReport | None = None
     topics: TopicFirstReport | None = None
+    fairness: FairnessReport | None = None
 
 
 def _halves_table(halves: Mapping[str, DevSetReport]) -> list[str]:
@@ -236,10 +243,12 @@ def _progress(enabled: bool, unit: str) -> Callable[[Iterable, str], Iterable] |
 def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, size: int = 1000,
                    seed: int = 13, progress: bool = False, tune: bool = False,
                    messages: Path | None = None, topics: int | None = 0,
+                   fairness: bool = False,
                    echo: Callable[[str], None] | None = None) -> EvaluationResult:
     """Build the dev set, rank it with lexical, dense and fused search, score RQE, then real
     messages (when `messages` names them) and the named topic (every topic when `topics` is
-    None, that many when a number, not at all when 0); write it all up."""
+    None, that many when a number, not at all when 0) and, with `fairness`, whether the demo
+    content's long answers give it an edge; write it all up."""
     say = echo or (lambda _: None)
     out_dir = Path(out_dir)
     say(f"building the dev set ({size:,} queries, seed {seed}) from {medquad_dir}")
@@ -286,14 +295,25 @@ def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, si
                                            else f"{topics:,} MedQuAD topics"))
         topic_report = topic_first_run(medquad_dir=Path(medquad_dir), limit=topics,
                                        progress=_progress(progress, " topics"))
+    fair = None
+    if fairness:
+        say("ranking the dev set and the messages beside the demo content, long and cut short")
+        queries = dict(devset.queries)
+        if messages is not None:
+            queries.update({f"message:{m.id}": m.message
+                            for m in messages_read(path=Path(messages))})
+        fair = fairness_evaluate(queries=queries, qrels=devset.qrels, rank=ask_ranker(),
+                                 load=demo_loader)
     markdown = "\n".join([
         f"## healthqa evaluation (dev set: {size:,} queries, seed {seed})", "",
         settings_markdown(), report_markdown(devset=report, rqe=rqe), *_halves_table(halves),
         consumer_markdown(consumer) if consumer else "",
-        topic_first_markdown(topic_report) if topic_report else "", tuning])
+        topic_first_markdown(topic_report) if topic_report else "",
+        fairness_markdown(fair, judged=len(devset.queries)) if fair else "", tuning])
     path = out_dir / "evaluation.md"
     path.write_text(markdown, encoding="utf-8")
     if topic_report is not None:
         misses_write(report=topic_report, out=out_dir / "topic-misses.tsv")
     return EvaluationResult(devset=report, halves=halves, rqe=rqe, markdown=markdown,
-                            report_path=path, consumer=consumer, topics=topic_report)
+                            report_path=path, consumer=consumer, topics=topic_report,
+                            fairness=fair)

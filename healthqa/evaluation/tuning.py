@@ -51,6 +51,7 @@ class Features:
     type_agree: np.ndarray
     focus: np.ndarray
     topic: np.ndarray  # 1.0 where the candidate is about a topic the query names
+    words: int = 0  # the query's length in words (long ones rank with lighter weights)
 
 
 def candidates_gather(*, queries: Mapping[str, str], progress: bool = False
@@ -99,18 +100,20 @@ def features_compute(*, queries: Mapping[str, str], candidates: Mapping[str, Can
             type_agree=np.asarray([type_agreement(types, t) for t in c.question_type]),
             focus=np.asarray([focus_overlap(words, f) for f in c.focus_sets]),
             topic=np.asarray(topics_named(words, set(focus_words(queries[qid])), c.focus_sets),
-                             dtype=np.float64))
+                             dtype=np.float64),
+            words=len(queries[qid].split()))
     return out
 
 
 def features_rank(*, features: Features, weights: MatchWeights, k: int = 10
                   ) -> list[tuple[str, float]]:
     """The first k candidates as the hybrid searcher ranks them with these weights."""
-    from healthqa.search.match import match_score
+    from healthqa.search.match import match_score, weights_for_length
 
     c = features.candidates
     if not len(c.ids):
         return []
+    weights = weights_for_length(weights, features.words)
     semantic = match_score(cosine=cast(Any, c.cosine), type_agree=cast(Any, features.type_agree),
                            focus=cast(Any, features.focus), weights=weights)
     score = np.asarray(semantic) + weights.lexical * c.lexical + weights.topic * features.topic

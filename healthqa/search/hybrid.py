@@ -23,6 +23,7 @@ from healthqa.search.match import (
     match_score,
     topics_named,
     type_agreement,
+    weights_for_length,
 )
 from healthqa.search.text import stem_words
 from healthqa.search.types import DenseCandidate, Hit, Searcher, SearchFilters, VectorSearcher
@@ -104,15 +105,14 @@ class HybridSearcher:
         named = topics_named(words, set(focus_words(query)), [c.focus_words for c in dense])
         hits = []
         w = self.weights
+        ranking = weights_for_length(w, len(query.split()))
         for c, on_topic in zip(dense, named, strict=True):
-            semantic = match_score(
-                cosine=c.cosine,
-                type_agree=type_agreement(types, c.question_type),
-                focus=focus_overlap(words, c.focus_words),
-                weights=w,
-            )
+            agree = type_agreement(types, c.question_type)
+            focus = focus_overlap(words, c.focus_words)
+            semantic = match_score(cosine=c.cosine, type_agree=agree, focus=focus, weights=w)
             lex = lexical.get(c.question_id, 0.0) / best_lexical
-            score = semantic + w.lexical * lex + w.topic * on_topic
+            score = (match_score(cosine=c.cosine, type_agree=agree, focus=focus, weights=ranking)
+                     + ranking.lexical * lex + ranking.topic * on_topic)
             hits.append(Hit(question_id=c.question_id, score=score,
                             lexical=lexical.get(c.question_id), dense=c.cosine, match=semantic))
         hits.sort(key=lambda h: (-h.score, h.question_id))

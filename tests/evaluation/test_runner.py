@@ -168,9 +168,27 @@ def test_the_eval_command_measures_real_messages_and_the_named_topic_and_cleans_
     assert "### The named topic first:" in result.output
     assert "| side effects | X side effects? |" in result.output
     assert (tmp_path / "eval" / "topic-misses.tsv").read_text().startswith("template\tquery")
-    assert Question.objects.count() == before  # the summaries were taken out again
+    assert "### Fairness between articles: the demo content beside the questions (6 queries)" \
+        in result.output  # the 4 dev-set queries and the 2 messages
+    assert Question.objects.count() == before  # the summaries and the demo were taken out
     assert not Question.objects.filter(external_id__startswith=ID_PREFIX).exists()
 
     bad = CliRunner().invoke(main, ["eval", "--medquad", str(imported_tiny_medquad),
                                     "--topics", "some"])
     assert bad.exit_code == 2 and "'some': give 'all' or a number of topics" in bad.output
+
+
+def test_eval_leaves_out_the_messages_when_the_default_folder_is_missing(
+        imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # ../shared/data/consumer-questions is not there
+    result = CliRunner().invoke(main, [
+        "eval", "--medquad", str(imported_tiny_medquad), "--rqe", str(rqe_dir), "--size", "4",
+        "--out", str(tmp_path / "eval"), "--topics", "0", "--no-fairness"])
+    assert result.exit_code == 0, result.output
+    assert "no real messages at ../shared/data/consumer-questions" in result.output
+    assert "### Real messages" not in result.output and "### The named topic" not in result.output
+    missing = CliRunner().invoke(main, ["eval", "--medquad", str(imported_tiny_medquad),
+                                        "--rqe", str(rqe_dir),
+                                        "--messages", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "nowhere: no such file or folder" in missing.output

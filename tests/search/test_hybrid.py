@@ -11,7 +11,7 @@ from healthqa.kb.models import Category, Question
 from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder, lexical_searcher
 from healthqa.search.hybrid import HybridSearcher, weights_replace
-from healthqa.search.match import WEIGHTS
+from healthqa.search.match import LONG_FROM, WEIGHTS, weights_for_length
 from healthqa.search.types import DenseCandidate, Hit, SearchFilters
 from healthqa.search.vectors import vector_matrix
 from tests.search.corpus import build
@@ -45,6 +45,33 @@ def test_the_score_is_the_match_score_plus_the_weighted_bm25_plus_the_named_topi
         assert h.score == pytest.approx(h.match + WEIGHTS.lexical * relative + topic, abs=1e-9)
     assert {foci[h.question_id].casefold() for h in hits[:2]} == {"gout"}
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_long_message_is_ranked_with_lighter_weights_but_matched_as_any_other() -> None:
+    build()
+    story = ("My dad is 67 and lives alone since mum died last spring. He keeps busy in the "
+             "garden and walks the dog twice a day, but last week his big toe swelled up "
+             "overnight and went red and hot, and the doctor at the surgery said it is gout. "
+             "He hates taking pills of any kind. How do they treat it?")
+    words = len(story.split())
+    assert words > 3 * LONG_FROM
+    ranking = weights_for_length(WEIGHTS, words)
+    hits = hybrid().search(story, k=20)
+    best_lexical = max(h.lexical or 0.0 for h in hits)
+    foci = dict(Question.objects.values_list("pk", "focus"))
+    for h in hits:
+        assert h.match is not None and h.dense is not None
+        # The match (what confidence reads) has the full type bonus or penalty ...
+        bonus = h.match - h.dense
+        assert bonus == pytest.approx(WEIGHTS.qtype) or bonus == pytest.approx(
+            -WEIGHTS.qtype_mismatch) or bonus == pytest.approx(0.0)
+        # ... the ranking a fraction of it, of BM25 and of the named topic.
+        scaled = bonus * ranking.qtype / WEIGHTS.qtype if bonus > 0 else \
+            bonus * ranking.qtype_mismatch / WEIGHTS.qtype_mismatch
+        rest = h.score - h.dense - scaled - ranking.lexical * (h.lexical or 0.0) / best_lexical
+        assert rest == pytest.approx(0.0, abs=1e-9) or (
+            foci[h.question_id].casefold() == "gout" and 0 < rest <= ranking.topic + 1e-9)
+    assert foci[hits[0].question_id] == "Gout"
 
 
 def test_the_same_query_gives_the_same_order_every_time_with_ties_by_question_id() -> None:

@@ -72,3 +72,13 @@ def test_the_lexicon_follows_the_published_questions() -> None:
     Question.objects.create(external_id="a/3", slug="x", title="What is x?", focus="Xanthoma",
                             category=category, status=Question.Status.DRAFT)
     assert "xanthoma" not in {w for key in lexicon() for w in key}
+
+
+def test_a_long_message_ranks_with_lighter_weights_and_the_match_is_not_scaled() -> None:
+    from healthqa.search.match import LONG_FROM, WEIGHTS, weights_for_length
+
+    assert weights_for_length(WEIGHTS, LONG_FROM) == WEIGHTS
+    at_80 = weights_for_length(WEIGHTS, 4 * LONG_FROM)
+    assert at_80.qtype == pytest.approx(WEIGHTS.qtype / 8)  # (1/4) ** 1.5
+    assert (at_80.lexical, at_80.topic) == (pytest.approx(WEIGHTS.lexical / 8),
+                                            pytest.approx(WEIGHTS.topic / 8))
