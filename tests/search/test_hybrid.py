@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -11,9 +12,20 @@ from healthqa.kb.models import Category, Question
 from healthqa.search.dense import DenseSearcher
 from healthqa.search.engine import encoder, lexical_searcher
 from healthqa.search.hybrid import HybridSearcher, weights_replace
-from healthqa.search.match import LONG_FROM, WEIGHTS, weights_for_length
+from healthqa.search.intent import focus_words as intent_focus_words
+from healthqa.search.intent import question_types
+from healthqa.search.match import (
+    LONG_FROM,
+    WEIGHTS,
+    focus_overlap,
+    match_score,
+    topics_named,
+    type_agreement,
+    weights_for_length,
+)
+from healthqa.search.text import stem_words
 from healthqa.search.types import DenseCandidate, Hit, SearchFilters
-from healthqa.search.vectors import vector_matrix
+from healthqa.search.vectors import focus_words, vector_matrix
 from tests.search.corpus import build
 
 pytestmark = pytest.mark.django_db
@@ -56,22 +68,27 @@ def test_a_long_message_is_ranked_with_lighter_weights_but_matched_as_any_other(
     words = len(story.split())
     assert words > 3 * LONG_FROM
     ranking = weights_for_length(WEIGHTS, words)
-    hits = hybrid().search(story, k=20)
+    hits = hybrid().search(story, k=10_000)  # every candidate
     best_lexical = max(h.lexical or 0.0 for h in hits)
-    foci = dict(Question.objects.values_list("pk", "focus"))
-    for h in hits:
-        assert h.match is not None and h.dense is not None
-        # The match (what confidence reads) has the full type bonus or penalty ...
-        bonus = h.match - h.dense
-        assert bonus == pytest.approx(WEIGHTS.qtype) or bonus == pytest.approx(
-            -WEIGHTS.qtype_mismatch) or bonus == pytest.approx(0.0)
-        # ... the ranking a fraction of it, of BM25 and of the named topic.
-        scaled = bonus * ranking.qtype / WEIGHTS.qtype if bonus > 0 else \
-            bonus * ranking.qtype_mismatch / WEIGHTS.qtype_mismatch
-        rest = h.score - h.dense - scaled - ranking.lexical * (h.lexical or 0.0) / best_lexical
-        assert rest == pytest.approx(0.0, abs=1e-9) or (
-            foci[h.question_id].casefold() == "gout" and 0 < rest <= ranking.topic + 1e-9)
-    assert foci[hits[0].question_id] == "Gout"
+    rows = {pk: (qtype, focus_words(focus, json.dumps(synonyms)))
+            for pk, qtype, focus, synonyms in Question.objects.values_list(
+                "pk", "question_type", "focus", "focus_synonyms")}
+    types, query_words = question_types(story), set(stem_words(story))
+    named = topics_named(query_words, set(intent_focus_words(story)),
+                         [rows[h.question_id][1] for h in hits])
+    for h, on_topic in zip(hits, named, strict=True):
+        assert h.dense is not None
+        agree = type_agreement(types, rows[h.question_id][0])
+        focus = focus_overlap(query_words, rows[h.question_id][1])
+        # The match (what confidence reads) has the full weights, the ranking lighter ones.
+        assert h.match == pytest.approx(match_score(cosine=h.dense, type_agree=agree,
+                                                    focus=focus), abs=1e-9)
+        assert h.score == pytest.approx(
+            match_score(cosine=h.dense, type_agree=agree, focus=focus, weights=ranking)
+            + ranking.lexical * (h.lexical or 0.0) / best_lexical + ranking.topic * on_topic,
+            abs=1e-9)
+    assert any(on_topic for on_topic in named)
+    assert Question.objects.get(pk=hits[0].question_id).focus == "Gout"
 
 
 def test_the_same_query_gives_the_same_order_every_time_with_ties_by_question_id() -> None:

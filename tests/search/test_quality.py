@@ -38,7 +38,7 @@ PINNED_MRR = {"lexical": 0.543, "dense": 0.825, "fused": 0.931}
 PINNED_MRR_POSTGRESQL = {"lexical": 0.587, "dense": 0.825, "fused": 0.921}
 MRR_TOLERANCE = 0.03
 # The full RQE sets, so these are the very figures of docs/evaluation.md.
-PINNED_RQE_AUC, PINNED_RQE_ACCURACY = 0.928, 0.841
+PINNED_RQE_AUC, PINNED_RQE_ACCURACY = 0.927, 0.834
 
 
 @pytest.fixture
