@@ -141,8 +141,10 @@ def weights_try(*, features: Mapping[str, Features], qrels: Mapping[str, Mapping
 def weights_search(*, features: Mapping[str, Features], qrels: Mapping[str, Mapping[str, int]],
                    grid: Mapping[str, Sequence[float]] = GRID) -> list[Trial]:
     """Every combination of the grid's weights, best MRR first (ties: best recall)."""
+    from healthqa.search.match import WEIGHTS
+
     names = [f.name for f in fields(MatchWeights)]
-    axes = [grid.get(n, (getattr(BEFORE, n),)) for n in names]
+    axes = [grid.get(n, (getattr(WEIGHTS, n),)) for n in names]  # the rest as shipped
     trials = [weights_try(features=features, qrels=qrels,
                           weights=MatchWeights(**dict(zip(names, values, strict=True))))
               for values in itertools.product(*axes)]
@@ -173,12 +175,12 @@ def tuning_markdown(*, devset: DevSetFiles, halves: Mapping[str, DevSetFiles], t
     rows = [("before tuning", BEFORE), ("shipped", WEIGHTS),
             *((f"grid #{n}", t.weights) for n, t in enumerate(trials[:top], start=1))]
     lines = [f"### Fusion weights: grid of {len(trials):,} on the {tune_name}", "",
-             f"| weights | qtype | qtype_mismatch | focus | lexical | MRR@10 {tune_name} "
+             f"| weights | qtype | qtype_mismatch | focus | lexical | topic | MRR@10 {tune_name} "
              f"| MRR@10 {held_name} | Recall@10 {held_name} |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, w in rows:
         a = weights_try(features=tune_f, qrels=devset.qrels, weights=w)
         b = weights_try(features=held_f, qrels=devset.qrels, weights=w)
         lines.append(f"| {name} | {w.qtype:g} | {w.qtype_mismatch:g} | {w.focus:g} | "
-                     f"{w.lexical:g} | {a.mrr:.3f} | {b.mrr:.3f} | {b.recall:.3f} |")
+                     f"{w.lexical:g} | {w.topic:g} | {a.mrr:.3f} | {b.mrr:.3f} | {b.recall:.3f} |")
     return "\n".join([*lines, ""])
