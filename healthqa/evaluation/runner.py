@@ -251,6 +251,8 @@ def evaluation_run(*, medquad_dir: Path, rqe_dir: Path | None, out_dir: Path, si
     content's long answers give it an edge; write it all up."""
     say = echo or (lambda _: None)
     out_dir = Path(out_dir)
+    if messages is not None:
+        messages_read(path=Path(messages))  # a malformed file is refused before the long work
     say(f"building the dev set ({size:,} queries, seed {seed}) from {medquad_dir}")
     corpus = medquad_corpus_read(medquad_dir=Path(medquad_dir))
     devset_write(devset=devset_make(corpus=corpus, size=size, seed=seed),

@@ -192,3 +192,16 @@ def test_eval_leaves_out_the_messages_when_the_default_folder_is_missing(
                                         "--rqe", str(rqe_dir),
                                         "--messages", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "nowhere: no such file or folder" in missing.output
+
+
+def test_a_malformed_messages_file_is_refused_by_line_before_any_ranking(
+        imported_tiny_medquad: Path, rqe_dir: Path, tmp_path: Path) -> None:
+    messages = tmp_path / "chq-summaries.jsonl"
+    messages.write_text('{"id": "a", "question": "q", "summary": "s"}\n{"id": 3\n',
+                        encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "eval", "--medquad", str(imported_tiny_medquad), "--rqe", str(rqe_dir), "--size", "4",
+        "--out", str(tmp_path / "eval"), "--messages", str(messages)])
+    assert result.exit_code == 1
+    assert f"{messages}, line 2: not a message with id, question and summary" in result.output
+    assert not (tmp_path / "eval" / "devset").exists()  # nothing was built first
