@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from importlib import resources
 
 from healthqa.evaluation.metrics import mrr_at
+from healthqa.kb.records import QuestionRecord
 
 ID_PREFIX = "fairness-eval/"
 SHORT = 300  # characters of the one short answer
 
 
-def demo_records(*, short: bool) -> list:
+def demo_records(*, short: bool) -> list[QuestionRecord]:
     """The demo content's questions under evaluation ids, as shipped or cut short."""
     from healthqa.importers.jsonl import jsonl_parse_line
 

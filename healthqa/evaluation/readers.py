@@ -31,14 +31,14 @@ from healthqa.evaluation.topics import (
     topic_first_evaluate,
     topics_of,
 )
+from healthqa.kb.records import QuestionRecord
 
 CATEGORY = ("Consumer questions (evaluation)",)
 Progress = Callable[[Iterable, str], Iterable]
 
 
-def summaries_records(messages: Sequence[Message]) -> list:
+def summaries_records(messages: Sequence[Message]) -> list[QuestionRecord]:
     """The summaries as questions, with a suggested topic and the type their text asks."""
-    from healthqa.kb.records import QuestionRecord
     from healthqa.search.intent import question_type_of
     from healthqa.search.topics import focus_infer, lexicon
 
