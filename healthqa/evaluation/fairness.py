@@ -10,11 +10,12 @@ set up, like runner.py; the demo questions are removed afterwards.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
 from healthqa.evaluation.metrics import mrr_at
+from healthqa.evaluation.readers import questions_added
 from healthqa.kb.records import QuestionRecord
 
 ID_PREFIX = "fairness-eval/"
@@ -40,22 +41,10 @@ def demo_records(*, short: bool) -> list[QuestionRecord]:
     return records
 
 
-def demo_remove() -> None:
-    from healthqa.kb.models import Question
-
-    Question.objects.filter(external_id__startswith=ID_PREFIX).delete()
-
-
-@contextlib.contextmanager
-def demo_added(*, short: bool) -> Iterator[None]:
-    from healthqa.kb.services import questions_import
-
-    demo_remove()
-    questions_import(records=demo_records(short=short), comment="healthqa eval: fairness")
-    try:
-        yield
-    finally:
-        demo_remove()
+def demo_added(*, short: bool) -> contextlib.AbstractContextManager[None]:
+    """The demo content, as shipped or cut short, among the questions for the block."""
+    return questions_added(records=demo_records(short=short), prefix=ID_PREFIX,
+                           comment="healthqa eval: fairness")
 
 
 @dataclass(frozen=True)

@@ -49,26 +49,34 @@ def summaries_records(messages: Sequence[Message]) -> list[QuestionRecord]:
             for m in messages]
 
 
-def summaries_remove() -> int:
-    """Delete every summary question an evaluation put in (also one a killed run left)."""
+def questions_remove(*, prefix: str) -> int:
+    """Delete the questions an evaluation put in under this external-id prefix (also those a
+    killed run left)."""
     from healthqa.kb.models import Question
 
-    deleted, _ = Question.objects.filter(external_id__startswith=ID_PREFIX).delete()
+    deleted, _ = Question.objects.filter(external_id__startswith=prefix).delete()
     return deleted
 
 
 @contextlib.contextmanager
-def summaries_added(messages: Sequence[Message]) -> Iterator[None]:
-    """The summaries among the questions, for the time of the block."""
+def questions_added(*, records: Sequence[QuestionRecord], prefix: str,
+                    comment: str) -> Iterator[None]:
+    """These questions (their external ids under `prefix`) in the database for the time of
+    the block, and only then."""
     from healthqa.kb.services import questions_import
 
-    summaries_remove()
-    questions_import(records=summaries_records(messages),
-                     comment="healthqa eval: consumer summaries, removed after the run")
+    questions_remove(prefix=prefix)
+    questions_import(records=records, comment=comment)
     try:
         yield
     finally:
-        summaries_remove()
+        questions_remove(prefix=prefix)
+
+
+def summaries_added(messages: Sequence[Message]) -> contextlib.AbstractContextManager[None]:
+    """The summaries among the questions, for the time of the block."""
+    return questions_added(records=summaries_records(messages), prefix=ID_PREFIX,
+                           comment="healthqa eval: consumer summaries, removed after the run")
 
 
 def ask_ranker(*, k: int = 10) -> Callable[[str], list[str]]:

@@ -110,9 +110,10 @@ class HybridSearcher:
             agree = type_agreement(types, c.question_type)
             focus = focus_overlap(words, c.focus_words)
             semantic = match_score(cosine=c.cosine, type_agree=agree, focus=focus, weights=w)
+            ranked = semantic if ranking is w else match_score(
+                cosine=c.cosine, type_agree=agree, focus=focus, weights=ranking)
             lex = lexical.get(c.question_id, 0.0) / best_lexical
-            score = (match_score(cosine=c.cosine, type_agree=agree, focus=focus, weights=ranking)
-                     + ranking.lexical * lex + ranking.topic * on_topic)
+            score = ranked + ranking.lexical * lex + ranking.topic * on_topic
             hits.append(Hit(question_id=c.question_id, score=score,
                             lexical=lexical.get(c.question_id), dense=c.cosine, match=semantic))
         hits.sort(key=lambda h: (-h.score, h.question_id))
